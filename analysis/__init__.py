@@ -1,0 +1,1 @@
+"""Computations on a posterior file: pure functions over its DataTree."""

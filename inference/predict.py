@@ -1,0 +1,82 @@
+"""Evaluate the model's network on new inputs for many posterior draws at once.
+
+The function is not written by hand: it is the model's own graph for ``p`` with
+the ``X`` data container and the parameters replaced by batched inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import xarray as xr
+from pytensor.graph.replace import vectorize_graph
+
+from inference.model import PARAMS
+
+_CHUNK = 500
+
+
+def compile_forward(model: pm.Model) -> Callable[..., np.ndarray]:
+    """Compile ``f(X, w0, b0, w1, b1) -> p`` from the model's graph.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        A model from :func:`inference.model.build_model`.
+
+    Returns
+    -------
+    callable
+        Takes ``X (n, feature)`` and the parameters with one leading draw axis;
+        returns ``p (draw, n)``.
+    """
+    X_new = pt.matrix("X_new")
+    batched = {model[n]: pt.tensor(n, shape=(None, *model[n].type.shape)) for n in PARAMS}
+    p = vectorize_graph(model["p"], replace={model["X"]: X_new, **batched})
+    return pytensor.function([X_new, *batched.values()], p)
+
+
+def predict_proba(
+    model: pm.Model,
+    posterior: xr.Dataset | xr.DataTree,
+    X: np.ndarray,
+    *,
+    dim: str = "test",
+    forward: Callable[..., np.ndarray] | None = None,
+) -> xr.DataArray:
+    """Probability that the rupture propagates, per posterior draw and input row.
+
+    Parameters
+    ----------
+    model : pymc.Model
+        The model the posterior belongs to.
+    posterior : xarray.Dataset or xarray.DataTree
+        Variables :data:`~inference.model.PARAMS` with dims ``(chain, draw, ...)``.
+    X : numpy.ndarray
+        Standardised inputs ``(n, feature)``.
+    dim : str
+        Name of the row dim of the result.
+    forward : callable, optional
+        A function from :func:`compile_forward`, to skip compiling again.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``p`` with dims ``(chain, draw, dim)``.
+    """
+    forward = forward or compile_forward(model)
+    if isinstance(posterior, xr.DataTree):
+        posterior = posterior.to_dataset()
+    stacked = posterior[list(PARAMS)].stack(sample=("chain", "draw"))
+    arrays = [stacked[n].transpose("sample", ...).to_numpy() for n in PARAMS]
+    X = np.asarray(X, dtype=float)
+    n = arrays[0].shape[0]
+    out = np.concatenate(
+        [forward(X, *(a[i : i + _CHUNK] for a in arrays)) for i in range(0, n, _CHUNK)]
+    )
+    p = xr.DataArray(out, dims=("sample", dim), coords={"sample": stacked["sample"]})
+    return p.unstack("sample").transpose("chain", "draw", dim).rename("p")

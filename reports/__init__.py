@@ -1,0 +1,1 @@
+"""Self-contained HTML reports of posterior files (laid out from ``analysis`` results)."""

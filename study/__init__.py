@@ -1,0 +1,1 @@
+"""The study's entry point: data, configuration, pipelines and the command line."""
