@@ -10,8 +10,6 @@ import pymc as pm
 import xarray as xr
 from pymc.variational.callbacks import Callback
 
-from inference.model import PARAMS
-
 logger = logging.getLogger(__name__)
 
 
@@ -61,7 +59,8 @@ class ADVIFit:
     Attributes
     ----------
     posterior : xarray.Dataset
-        ``draws`` draws from the fitted approximation as one chain, ``(chain, draw, ...)``.
+        ``draws`` draws of the model's free variables from the fitted
+        approximation, as one chain: dims ``(chain, draw, ...)``.
     loss : numpy.ndarray
         Negative ELBO per step.
     converged : bool
@@ -89,7 +88,8 @@ def fit_advi(
     Parameters
     ----------
     model : pymc.Model
-        The network from :func:`inference.model.build_model`.
+        The network from :func:`inference.model.build_model` (any model with
+        continuous free variables works).
     learning_rate : float
         Adam's step size.
     max_steps : int
@@ -120,5 +120,5 @@ def fit_advi(
     if not rule.converged:
         logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)
     tree = approx.sample(draws, random_seed=int(draw_seed))
-    posterior = tree["posterior"].to_dataset()[list(PARAMS)]
+    posterior = tree["posterior"].to_dataset()[[rv.name for rv in model.free_RVs]]
     return ADVIFit(posterior=posterior, loss=np.asarray(advi.hist), converged=rule.converged)

@@ -7,8 +7,6 @@ import os
 import pymc as pm
 import xarray as xr
 
-from inference.model import PARAMS
-
 
 def fit_nuts(
     model: pm.Model,
@@ -30,7 +28,7 @@ def fit_nuts(
     Parameters
     ----------
     model : pymc.Model
-        The network from :func:`inference.model.build_model`.
+        The network from :func:`inference.model.build_model` (or any model).
     draws, tune, chains : int
         Kept draws, tuning steps and chains.
     cores : int, optional
@@ -46,7 +44,8 @@ def fit_nuts(
     Returns
     -------
     xarray.DataTree
-        Groups ``posterior`` (the parameters only) and ``sample_stats``.
+        Groups ``posterior`` (the free variables only, not the per-row ``p``)
+        and ``sample_stats``.
     """
     if cores is None:
         cores = min(chains, len(os.sched_getaffinity(0)))
@@ -58,7 +57,7 @@ def fit_nuts(
             cores=cores,
             target_accept=target_accept,
             random_seed=random_seed,
-            var_names=list(PARAMS),
+            var_names=[rv.name for rv in model.free_RVs],
             progressbar=progressbar,
             compute_convergence_checks=False,
         )

@@ -1,0 +1,97 @@
+"""The command line, run as a user would: in a subprocess."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from inference import posterior_file
+
+
+def study(*args, cwd, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "study", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def csv_files(synthetic, tmp_path):
+    synthetic.train.to_csv(tmp_path / "train.csv", index=False)
+    synthetic.test.to_csv(tmp_path / "test.csv", index=False)
+    return ["--train-csv", str(tmp_path / "train.csv"), "--test-csv", str(tmp_path / "test.csv")]
+
+
+def test_help_explains_every_option(tmp_path):
+    out = study("run", "--help", cwd=tmp_path)
+    assert out.returncode == 0
+    for option in (
+        "--method",
+        "--data-dir",
+        "--out",
+        "--seed",
+        "--draws",
+        "--tune",
+        "--chains",
+        "--hidden",
+        "--likelihood",
+    ):
+        assert option in out.stdout
+
+
+def test_run_smoke(csv_files, tmp_path):
+    args = [
+        "run",
+        "--method",
+        "all",
+        *csv_files,
+        "--out",
+        "out",
+        "--draws",
+        "10",
+        "--tune",
+        "10",
+        "--chains",
+        "1",
+        "--hidden",
+        "2",
+        "--max-steps",
+        "200",
+        "--seed",
+        "3",
+    ]
+    out = study(*args, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "accuracy" in out.stdout and "advi" in out.stdout and "nuts" in out.stdout
+    for method in ("advi", "nuts"):
+        tree = posterior_file.load(tmp_path / "out" / f"{method}.nc")
+        assert tree["posterior"].sizes["hidden"] == 2
+        assert tree["posterior"].sizes["draw"] == 10
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--draws", "0"], "must be positive"),
+        (["run", "--method", "mcmc"], "invalid choice"),
+        (["run", "--data-dir", "does-not-exist"], "not found"),
+        (["run", "--train-csv", "train.csv"], "both"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(args, message, tmp_path):
+    out = study(*args, "--out", "out", cwd=tmp_path)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_data_command_verifies_the_files(real_data_dir, tmp_path):
+    out = study("data", cwd=tmp_path, env={"STUDY_DATA_DIR": str(real_data_dir)})
+    assert out.returncode == 0, out.stderr
+    assert "found via STUDY_DATA_DIR" in out.stdout and out.stdout.count(" ok") == 3

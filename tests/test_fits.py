@@ -1,0 +1,71 @@
+"""ADVI and NUTS against a model whose posterior is known in closed form."""
+
+import numpy as np
+import pymc as pm
+import pytest
+
+from inference.advi import LossConvergence, fit_advi
+from inference.nuts import fit_nuts
+
+PRIOR_SD, NOISE_SD = 10.0, 2.0
+
+
+@pytest.fixture(scope="module")
+def conjugate():
+    """y ~ N(mu, 2), mu ~ N(0, 10): the posterior of mu is normal with known moments."""
+    y = np.random.default_rng(0).normal(3.0, NOISE_SD, size=40)
+    precision = 1 / PRIOR_SD**2 + len(y) / NOISE_SD**2
+    exact = (y.sum() / NOISE_SD**2 / precision, precision**-0.5)
+    with pm.Model() as model:
+        mu = pm.Normal("mu", 0.0, PRIOR_SD)
+        pm.Normal("y", mu, NOISE_SD, observed=y)
+    return model, exact
+
+
+def test_advi_recovers_the_conjugate_posterior(conjugate):
+    model, (mean, sd) = conjugate
+    fit = fit_advi(model, learning_rate=0.05, window=500, draws=4000, random_seed=1)
+    assert fit.converged
+    assert len(fit.loss) < 100_000
+    mu = fit.posterior["mu"]
+    assert mu.dims == ("chain", "draw") and mu.shape == (1, 4000)
+    assert float(mu.mean()) == pytest.approx(mean, abs=0.1 * sd + 0.02)
+    assert float(mu.std()) == pytest.approx(sd, rel=0.15)
+
+
+def test_advi_is_reproducible_with_a_seed(conjugate):
+    model, _ = conjugate
+    runs = [fit_advi(model, max_steps=500, window=100, draws=50, random_seed=s) for s in (4, 4, 5)]
+    np.testing.assert_array_equal(runs[0].posterior["mu"], runs[1].posterior["mu"])
+    np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
+    assert not np.array_equal(runs[0].posterior["mu"], runs[2].posterior["mu"])
+
+
+def test_nuts_recovers_the_conjugate_posterior_reproducibly(conjugate):
+    model, (mean, sd) = conjugate
+    trees = [fit_nuts(model, draws=500, tune=300, chains=2, random_seed=2) for _ in range(2)]
+    mu = trees[0]["posterior"]["mu"]
+    assert mu.shape == (2, 500)
+    assert float(mu.mean()) == pytest.approx(mean, abs=0.2 * sd)
+    assert float(mu.std()) == pytest.approx(sd, rel=0.2)
+    np.testing.assert_array_equal(mu, trees[1]["posterior"]["mu"])
+    assert "diverging" in trees[0]["sample_stats"]
+
+
+def _run_rule(rule, losses):
+    for i in range(len(losses)):
+        rule(None, losses, i)
+
+
+def test_loss_rule_stops_once_the_loss_is_flat():
+    losses = np.concatenate([np.linspace(1000, 500, 3000), np.full(5000, 500.0)])
+    rule = LossConvergence(window=500, tolerance=1e-3, patience=2)
+    with pytest.raises(StopIteration, match="converged after 4500 steps"):
+        _run_rule(rule, losses)
+    assert rule.converged
+
+
+def test_loss_rule_keeps_going_while_the_loss_falls():
+    rule = LossConvergence(window=500, tolerance=1e-3)
+    _run_rule(rule, np.linspace(1000, 100, 8000))
+    assert not rule.converged

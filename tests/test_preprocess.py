@@ -1,0 +1,31 @@
+import numpy as np
+import pytest
+
+from study.data import FEATURES
+from study.preprocess import prepare, upsample_counts
+
+
+def test_upsampling_balances_and_is_seeded():
+    y = np.array([0] * 30 + [1] * 12)
+    counts = upsample_counts(y, random_state=3)
+    assert counts[y == 0].tolist() == [1] * 30
+    assert counts[y == 1].sum() == 30
+    assert np.array_equal(counts, upsample_counts(y, random_state=3))
+    assert not np.array_equal(counts, upsample_counts(y, random_state=4))
+
+
+def test_balanced_labels_are_left_alone():
+    assert upsample_counts(np.array([0, 1, 1, 0]), random_state=0).tolist() == [1, 1, 1, 1]
+
+
+def test_prepare_standardises_with_weighted_training_statistics(synthetic):
+    data = prepare(synthetic, random_state=0)
+    assert (data.weight > 0).all()
+    assert np.average(data.X, axis=0, weights=data.weight) == pytest.approx(np.zeros(8), abs=1e-12)
+    var = np.average(data.X**2, axis=0, weights=data.weight)
+    assert var == pytest.approx(np.ones(8))
+    raw_test = synthetic.test[list(FEATURES)].to_numpy()
+    assert data.X_test * data.x_std + data.x_mean == pytest.approx(raw_test)
+    n_major = (synthetic.train["label"] == 0).sum()
+    assert data.weight.sum() == 2 * n_major
+    assert np.average(data.y, weights=data.weight) == 0.5
