@@ -9,6 +9,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 from pymc.variational.callbacks import Callback
+from scipy import stats
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +66,58 @@ class ADVIFit:
         Negative ELBO per step.
     converged : bool
         Whether the convergence rule stopped the fit before ``max_steps``.
+    draw_stats : xarray.Dataset
+        Per draw ``(chain, draw)``: ``lp``, the model's log density log p(θ, y), and
+        ``log_q``, the approximation's log density log q(θ), both on the unconstrained
+        scale; their difference is what PSIS needs to judge the approximation.
+    parameters : xarray.Dataset
+        The approximation itself: per free variable, its ``mean`` and ``sd`` along dim
+        ``stat`` (unconstrained scale).
     """
 
     posterior: xr.Dataset
     loss: np.ndarray
     converged: bool
+    draw_stats: xr.Dataset
+    parameters: xr.Dataset
+
+
+def _approximation_parameters(model: pm.Model, approx) -> xr.Dataset:
+    """Return the mean-field normal's mean and sd per variable, with the model's dims."""
+    mean, sd = approx.mean.eval(), approx.std.eval()
+    data = {}
+    for name, (_, where, shape, _) in approx.groups[0].ordering.items():
+        dims = ("stat", *model.named_vars_to_dims.get(name, ()))
+        data[name] = (dims, np.stack([mean[where].reshape(shape), sd[where].reshape(shape)]))
+    used = {d for dims, _ in data.values() for d in dims[1:]}
+    return xr.Dataset(data, coords={"stat": ["mean", "sd"]} | {d: model.coords[d] for d in used})
+
+
+def _draw_log_densities(model: pm.Model, values: xr.Dataset, parameters: xr.Dataset):
+    """Compute log p(θ, y) and log q(θ) for each draw of the unconstrained variables."""
+    logp = model.compile_logp()
+    names = list(parameters.data_vars)
+    stacked = {n: values[n].stack(sample=("chain", "draw")).transpose("sample", ...) for n in names}
+    n_draws = values.sizes["chain"] * values.sizes["draw"]
+    lp = np.array([logp({n: stacked[n].values[i] for n in names}) for i in range(n_draws)])
+    log_q = sum(
+        stats.norm.logpdf(
+            stacked[n].values,
+            parameters[n].sel(stat="mean").values,
+            parameters[n].sel(stat="sd").values,
+        )
+        .reshape(n_draws, -1)
+        .sum(axis=1)
+        for n in names
+    )
+    shape = (values.sizes["chain"], values.sizes["draw"])
+    return xr.Dataset(
+        {
+            "lp": (("chain", "draw"), lp.reshape(shape)),
+            "log_q": (("chain", "draw"), log_q.reshape(shape)),
+        },
+        coords={"chain": values["chain"], "draw": values["draw"]},
+    )
 
 
 def fit_advi(
@@ -119,6 +167,13 @@ def fit_advi(
         )
     if not rule.converged:
         logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)
-    tree = approx.sample(draws, random_seed=int(draw_seed))
-    posterior = tree["posterior"].to_dataset()[[rv.name for rv in model.free_RVs]]
-    return ADVIFit(posterior=posterior, loss=np.asarray(advi.hist), converged=rule.converged)
+    tree = approx.sample(draws, random_seed=int(draw_seed), include_transformed=True)
+    values = tree["posterior"].to_dataset()
+    parameters = _approximation_parameters(model, approx)
+    return ADVIFit(
+        posterior=values[[rv.name for rv in model.free_RVs]],
+        loss=np.asarray(advi.hist),
+        converged=rule.converged,
+        draw_stats=_draw_log_densities(model, values, parameters),
+        parameters=parameters,
+    )

@@ -16,6 +16,7 @@ def fit_nuts(
     chains: int = 4,
     cores: int | None = None,
     target_accept: float = 0.9,
+    init: str = "jitter+adapt_diag",
     random_seed: int | None = None,
     progressbar: bool = False,
 ) -> xr.DataTree:
@@ -36,6 +37,9 @@ def fit_nuts(
         (PyMC's own default halves the count, assuming hyperthreads).
     target_accept : float
         Target acceptance rate of step-size adaptation.
+    init : str
+        PyMC's initialisation and mass-matrix adaptation, e.g. ``"jitter+adapt_diag"``
+        or ``"jitter+adapt_full"`` (a dense mass matrix).
     random_seed : int, optional
         Seeds the chains' initialisation and sampling.
     progressbar : bool
@@ -56,6 +60,7 @@ def fit_nuts(
             chains=chains,
             cores=cores,
             target_accept=target_accept,
+            init=init,
             random_seed=random_seed,
             var_names=[rv.name for rv in model.free_RVs],
             progressbar=progressbar,

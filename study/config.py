@@ -23,8 +23,8 @@ class RunConfig:
         The network: hidden units, prior standard deviation, ``"bernoulli"`` or ``"normal"``.
     draws : int
         Posterior draws: per chain for NUTS, from the approximation for ADVI.
-    tune, chains, target_accept
-        NUTS settings.
+    tune, chains, target_accept, nuts_init
+        NUTS settings; ``nuts_init`` is PyMC's initialisation and mass-matrix adaptation.
     learning_rate, max_steps, window, tolerance
         ADVI settings: Adam's step size and the loss-convergence rule.
     prior_draws : int
@@ -39,6 +39,7 @@ class RunConfig:
     tune: int = 1000
     chains: int = 4
     target_accept: float = 0.9
+    nuts_init: str = "jitter+adapt_diag"
     learning_rate: float = 0.01
     max_steps: int = 100_000
     window: int = 1000

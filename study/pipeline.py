@@ -61,13 +61,18 @@ def _fit(method: Method, model, config: RunConfig, *, progressbar: bool):
             {"loss": ("iteration", fit.loss)},
             attrs={"converged": int(fit.converged), "objective": "negative ELBO"},
         )
-        return fit.posterior, {"vi_history": history}
+        return fit.posterior, {
+            "vi_history": history,
+            "vi_parameters": fit.parameters,
+            "sample_stats": fit.draw_stats,
+        }
     tree = fit_nuts(
         model,
         draws=config.draws,
         tune=config.tune,
         chains=config.chains,
         target_accept=config.target_accept,
+        init=config.nuts_init,
         random_seed=seed,
         progressbar=progressbar,
     )

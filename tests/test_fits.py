@@ -31,6 +31,14 @@ def test_advi_recovers_the_conjugate_posterior(conjugate):
     assert mu.dims == ("chain", "draw") and mu.shape == (1, 4000)
     assert float(mu.mean()) == pytest.approx(mean, abs=0.1 * sd + 0.02)
     assert float(mu.std()) == pytest.approx(sd, rel=0.15)
+    q = fit.parameters["mu"]
+    assert q.dims == ("stat",) and float(q.sel(stat="sd")) == pytest.approx(sd, rel=0.1)
+    # q is (nearly) the exact posterior, so log p(θ, y) - log q(θ) is (nearly) constant:
+    # the log evidence, with a spread well below one nat
+    log_ratio = fit.draw_stats["lp"] - fit.draw_stats["log_q"]
+    assert log_ratio.dims == ("chain", "draw") and float(log_ratio.std()) < 0.3
+    lp = model.compile_logp()({"mu": float(mu[0, 0])})
+    assert float(fit.draw_stats["lp"][0, 0]) == pytest.approx(lp)
 
 
 def test_advi_is_reproducible_with_a_seed(conjugate):
