@@ -90,7 +90,9 @@ def _approximation_parameters(model: pm.Model, approx) -> xr.Dataset:
         dims = ("stat", *model.named_vars_to_dims.get(name, ()))
         data[name] = (dims, np.stack([mean[where].reshape(shape), sd[where].reshape(shape)]))
     used = {d for dims, _ in data.values() for d in dims[1:]}
-    return xr.Dataset(data, coords={"stat": ["mean", "sd"]} | {d: model.coords[d] for d in used})
+    return xr.Dataset(
+        data, coords={"stat": ["mean", "sd"]} | {d: list(model.coords[d]) for d in used}
+    )
 
 
 def _draw_log_densities(model: pm.Model, values: xr.Dataset, parameters: xr.Dataset):

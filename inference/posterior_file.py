@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pymc as pm
 import xarray as xr
 
-from inference.model import PARAM_DIMS, PARAMS
+from inference.model import PARAM_DIMS, PARAMS, build_model
 
 ENGINE = "h5netcdf"
 #: Root attrs every file carries.
@@ -212,3 +213,33 @@ def load(path: str | os.PathLike) -> xr.DataTree:
     except PosteriorFileError as err:
         raise PosteriorFileError(f"{path}: {err}") from None
     return tree
+
+
+def rebuild_model(tree: xr.DataTree) -> pm.Model:
+    """Rebuild the network a posterior file was fit with, from the file alone.
+
+    The training data come from ``constant_data`` and ``observed_data``; the hidden
+    size from the posterior; prior scale and likelihood from the stored ``config``.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A posterior file.
+
+    Returns
+    -------
+    pymc.Model
+        The model of :func:`inference.model.build_model`, ready to evaluate the stored
+        draws (e.g. with :func:`inference.predict.predict_proba`).
+    """
+    config = json.loads(tree.attrs["config"])
+    constant = tree["constant_data"]
+    return build_model(
+        constant["X"].to_numpy(),
+        tree["observed_data"]["y"].to_numpy(),
+        weight=constant["weight"].to_numpy(),
+        features=[str(f) for f in constant["feature"].values],
+        hidden=tree["posterior"].sizes["hidden"],
+        prior_sigma=float(config.get("prior_sigma", 1.0)),
+        likelihood=config.get("likelihood", "bernoulli"),
+    )

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from inference import posterior_file
-from inference.model import build_model
 from inference.predict import predict_proba
 from study.config import RunConfig
 from study.data import load_dataset
@@ -19,14 +18,7 @@ REDUCED = RunConfig(seed=11, draws=100, tune=100, chains=2, max_steps=4000, prio
 
 def _rebuild_and_predict(tree):
     """Recompute p from the file alone: rebuild the network, evaluate the stored draws."""
-    constant = tree["constant_data"]
-    model = build_model(
-        constant["X"].to_numpy(),
-        tree["observed_data"]["y"].to_numpy(),
-        weight=constant["weight"].to_numpy(),
-        features=list(constant["feature"].values),
-        hidden=tree["posterior"].sizes["hidden"],
-    )
+    model = posterior_file.rebuild_model(tree)
     return predict_proba(model, tree["posterior"], tree["predictions_constant_data"]["X"])
 
 
