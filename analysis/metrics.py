@@ -1,12 +1,23 @@
-"""Predictive summaries and classification metrics of the test set."""
+"""Predictive summaries, thresholds, classification tables and probabilistic scores."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import xarray as xr
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import (
+    accuracy_score,
+    brier_score_loss,
+    classification_report,
+    confusion_matrix,
+    f1_score,
+    log_loss,
+    roc_auc_score,
+)
 
 SAMPLE_DIMS = ("chain", "draw")
+CLASSES = ("arrest", "propagate")
 
 
 def predictive_moments(tree: xr.DataTree) -> xr.Dataset:
@@ -20,10 +31,16 @@ def predictive_moments(tree: xr.DataTree) -> xr.Dataset:
     Returns
     -------
     xarray.Dataset
-        ``mean`` and ``std`` with dim ``test``.
+        ``mean`` and ``std`` with dim ``test``, and the true label ``y``.
     """
     p = tree["predictions"]["p"]
-    return xr.Dataset({"mean": p.mean(SAMPLE_DIMS), "std": p.std(SAMPLE_DIMS)})
+    return xr.Dataset(
+        {
+            "mean": p.mean(SAMPLE_DIMS),
+            "std": p.std(SAMPLE_DIMS),
+            "y": tree["predictions_constant_data"]["y"],
+        }
+    )
 
 
 def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> dict[str, float]:
@@ -43,10 +60,121 @@ def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> dict
         ``accuracy``, ``f1_weighted``, ``mean_std``.
     """
     moments = predictive_moments(tree)
-    y_true = tree["predictions_constant_data"]["y"].to_numpy()
+    y_true = moments["y"].to_numpy()
     y_pred = (moments["mean"].to_numpy() > threshold).astype(np.int64)
     return {
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "f1_weighted": float(f1_score(y_true, y_pred, average="weighted")),
         "mean_std": float(moments["std"].mean()),
     }
+
+
+def f1_optimal_threshold(
+    y: np.ndarray, p_mean: np.ndarray, *, weight: np.ndarray | None = None, n_grid: int = 1000
+) -> float:
+    """Threshold on the mean probability that maximises weighted F1 on the given rows.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        True 0/1 labels.
+    p_mean : numpy.ndarray
+        Mean predicted probabilities.
+    weight : numpy.ndarray, optional
+        Row weights (counts of duplicated rows).
+    n_grid : int
+        Thresholds tried, evenly spaced in (0, 1) (the paper swept 1000).
+
+    Returns
+    -------
+    float
+        The best threshold (the smallest one among ties).
+    """
+    grid = np.linspace(0, 1, n_grid + 2)[1:-1]
+    scores = [
+        f1_score(y, (p_mean > t).astype(np.int64), average="weighted", sample_weight=weight)
+        for t in grid
+    ]
+    return float(grid[int(np.argmax(scores))])
+
+
+def classification_tables(
+    y: np.ndarray, p_mean: np.ndarray, *, threshold: float
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Confusion matrix and classification report at a threshold (the paper's Tables 1-2).
+
+    Returns
+    -------
+    confusion : pandas.DataFrame
+        Rows true class, columns predicted class (``arrest``, ``propagate``).
+    report : pandas.DataFrame
+        Precision, recall, F1 and support per class, with macro and weighted averages
+        and accuracy, as in :func:`sklearn.metrics.classification_report`.
+    """
+    y_pred = (p_mean > threshold).astype(np.int64)
+    confusion = pd.DataFrame(
+        confusion_matrix(y, y_pred, labels=[0, 1]),
+        index=pd.Index(CLASSES, name="true"),
+        columns=pd.Index(CLASSES, name="predicted"),
+    )
+    report = classification_report(
+        y, y_pred, labels=[0, 1], target_names=list(CLASSES), output_dict=True, zero_division=0
+    )
+    accuracy = report.pop("accuracy")
+    table = pd.DataFrame(report).T
+    table.loc["accuracy"] = [np.nan, np.nan, accuracy, table.loc["weighted avg", "support"]]
+    return confusion, table.astype({"support": "int64"})
+
+
+def reliability(y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10) -> xr.Dataset:
+    """Reliability diagram data: observed frequency against mean prediction per bin.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``bin`` (non-empty equal-width bins): ``predicted``, ``observed``, ``count``.
+    """
+    observed, predicted = calibration_curve(y, p_mean, n_bins=n_bins, strategy="uniform")
+    edges = np.linspace(0, 1, n_bins + 1)
+    counts = np.histogram(p_mean, bins=edges)[0]
+    return xr.Dataset(
+        {
+            "predicted": ("bin", predicted),
+            "observed": ("bin", observed),
+            "count": ("bin", counts[counts > 0]),
+        },
+        attrs={"n_bins": n_bins},
+    )
+
+
+def probabilistic_scores(y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10) -> dict:
+    """ROC AUC, log loss, Brier score and expected calibration error of mean predictions.
+
+    The expected calibration error is the count-weighted mean absolute gap between
+    observed frequency and mean prediction over ``n_bins`` equal-width bins.
+    """
+    bins = reliability(y, p_mean, n_bins=n_bins)
+    gaps = np.abs(bins["observed"] - bins["predicted"])
+    return {
+        "roc_auc": float(roc_auc_score(y, p_mean)),
+        "log_loss": float(log_loss(y, p_mean, labels=[0, 1])),
+        "brier": float(brier_score_loss(y, p_mean)),
+        "ece": float((gaps * bins["count"]).sum() / bins["count"].sum()),
+    }
+
+
+def misclassification_table(predictive: xr.Dataset, *, threshold: float = 0.5) -> pd.DataFrame:
+    """Count and mean predictive std of correct and wrong test predictions per true class."""
+    mean, std, y = (predictive[k].to_numpy() for k in ("mean", "std", "y"))
+    correct = (mean > threshold) == (y == 1)
+    rows = {}
+    for label, name in enumerate(CLASSES):
+        for ok, word in ((True, "correct"), (False, "misclassified")):
+            keep = (y == label) & (correct == ok)
+            rows[(name, word)] = {
+                "count": int(keep.sum()),
+                "mean predictive std": float(std[keep].mean()) if keep.any() else np.nan,
+            }
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.names = ["true class", "prediction"]
+    return table

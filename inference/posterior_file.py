@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -181,11 +182,25 @@ def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
         The path written.
     """
     validate(tree)
+    return atomic_write(path, lambda tmp: tree.to_netcdf(tmp, engine=ENGINE))
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
+
+    A reader never sees a half-written ``path``; if ``write`` fails or is
+    interrupted, the temporary file is removed and any old ``path`` is untouched.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tree.to_netcdf(tmp, engine=ENGINE)
+        write(tmp)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from inference import posterior_file
 from inference.posterior_file import PosteriorFileError
 from study.config import METHODS, RunConfig
 from study.data import (
@@ -18,7 +19,7 @@ from study.data import (
     locate_data_dir,
     verify_paper_files,
 )
-from study.pipeline import RunResult, fit_to_file
+from study.pipeline import RunResult, fit_to_file, write_report
 
 _DEFAULTS = RunConfig()
 
@@ -135,6 +136,22 @@ def _build_parser() -> argparse.ArgumentParser:
         default=_DEFAULTS.learning_rate,
         help=f"ADVI: Adam's step size (default: {_DEFAULTS.learning_rate})",
     )
+    report = commands.add_parser(
+        "report", help="write the HTML report of a posterior file (needs nothing but the file)"
+    )
+    report.add_argument("posterior", type=Path, help="a posterior file written by 'run'")
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        help="HTML file to write (default: the posterior file's name with .html)",
+    )
+    report.add_argument(
+        "--repeats",
+        type=_positive(int),
+        default=10,
+        help="shuffles per feature for permutation importance (default: 10)",
+    )
     data = commands.add_parser("data", help="say where the data is; verify or download it")
     _add_data_options(data)
     return parser
@@ -155,12 +172,12 @@ def _config(args: argparse.Namespace) -> RunConfig:
 
 
 def _summary(results: list[RunResult]) -> str:
-    lines = [f"{'method':<7}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  file"]
+    lines = [f"{'method':<7}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  files"]
     for r in results:
         m = r.metrics
         lines.append(
             f"{r.method:<7}{m['accuracy']:>10.4f}{m['f1_weighted']:>9.4f}"
-            f"{m['mean_std']:>10.4f}{r.seconds:>9.1f}  {r.path}"
+            f"{m['mean_std']:>10.4f}{r.seconds:>9.1f}  {r.path}, {r.report}"
         )
     return "\n".join(lines)
 
@@ -174,6 +191,17 @@ def _run(args: argparse.Namespace) -> int:
         for m in methods
     ]
     print(_summary(results))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    tree = posterior_file.load(args.posterior)
+    output = args.output or args.posterior.with_suffix(".html")
+    method = str(tree.attrs.get("method", "")).upper()
+    path = write_report(
+        tree, output, title=f"{method}: {args.posterior.name}", n_repeats=args.repeats
+    )
+    print(path)
     return 0
 
 
@@ -201,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     _log_to_stderr()
     try:
-        return {"run": _run, "data": _data}[args.command](args)
+        return {"run": _run, "report": _report, "data": _data}[args.command](args)
     except (DataError, PosteriorFileError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -10,11 +10,13 @@ from pathlib import Path
 import xarray as xr
 
 from analysis.metrics import classification_metrics
+from analysis.run_analysis import analyse_run
 from inference import posterior_file
 from inference.advi import fit_advi
 from inference.model import build_model, sample_prior
 from inference.nuts import fit_nuts
 from inference.predict import predict_proba
+from reports.html import render_run, write_html
 from study.config import Method, RunConfig
 from study.data import Dataset
 from study.preprocess import Prepared, prepare
@@ -31,6 +33,8 @@ class RunResult:
     method : str
     path : pathlib.Path
         The posterior file written.
+    report : pathlib.Path
+        The HTML report written beside it.
     metrics : dict
         Test accuracy, weighted F1 and mean predictive std at threshold 0.5.
     seconds : float
@@ -39,6 +43,7 @@ class RunResult:
 
     method: str
     path: Path
+    report: Path
     metrics: dict[str, float]
     seconds: float
 
@@ -142,6 +147,32 @@ def fit_to_file(
         extra_groups=extra,
     )
     path = posterior_file.save(tree, out / f"{method}.nc")
+    logger.info("wrote %s (fit %.1f s)", path, fit_seconds)
+    report = write_report(tree, path.with_suffix(".html"), title=f"{method.upper()}: {path.name}")
     seconds = time.perf_counter() - start
-    logger.info("wrote %s (%.1f s)", path, seconds)
-    return RunResult(method, path, classification_metrics(tree), seconds)
+    return RunResult(method, path, report, classification_metrics(tree), seconds)
+
+
+def write_report(tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10) -> Path:
+    """Analyse a posterior file and write its self-contained HTML report.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A posterior file, as loaded.
+    html_path : pathlib.Path
+        Where the report goes (written atomically).
+    title : str
+        Page title.
+    n_repeats : int
+        Shuffles per feature for permutation importance.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    start = time.perf_counter()
+    html = render_run(analyse_run(tree, n_repeats=n_repeats), title=title)
+    path = write_html(html, html_path)
+    logger.info("wrote %s (%.1f s)", path, time.perf_counter() - start)
+    return path

@@ -1,0 +1,96 @@
+"""Align hidden units across chains.
+
+Relabelling the hidden units of the network leaves its function unchanged, so
+chains settle in different labellings of the same solution. Each chain is
+matched to a reference chain by solving the assignment problem on the hidden
+units' parameter vectors (incoming weights, bias, outgoing weight).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import linear_sum_assignment
+from scipy.spatial.distance import cdist
+
+#: Variables that carry the ``hidden`` dim and are permuted together.
+HIDDEN_VARS = ("w0", "b0", "w1")
+
+
+def unit_vectors(posterior: xr.Dataset) -> xr.DataArray:
+    """Per chain, the mean parameter vector of each hidden unit.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``(chain, hidden, component)``: the unit's incoming weights (one per
+        feature), its bias and its outgoing weight, averaged over draws.
+    """
+    means = posterior[list(HIDDEN_VARS)].mean("draw")
+    parts = [
+        means["w0"].rename(feature="component"),
+        means["b0"].expand_dims(component=["b0"]),
+        means["w1"].expand_dims(component=["w1"]),
+    ]
+    incoming = parts[0].assign_coords(component=[f"w0[{f}]" for f in parts[0]["component"].values])
+    stacked = xr.concat([incoming, *parts[1:]], dim="component")
+    return stacked.transpose("chain", "hidden", "component")
+
+
+def hidden_permutation(posterior: xr.Dataset, *, reference_chain: int = 0) -> xr.DataArray:
+    """Find, per chain, the relabelling of hidden units that best matches the reference chain.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset
+        Network parameters with dims ``(chain, draw, ...)``.
+    reference_chain : int
+        Position of the chain the others are matched to.
+
+    Returns
+    -------
+    xarray.DataArray
+        Integer dims ``(chain, hidden)``: entry ``[c, h]`` is the unit of chain ``c``
+        that plays the role of the reference chain's unit ``h``.
+    """
+    vectors = unit_vectors(posterior).to_numpy()
+    reference = vectors[reference_chain]
+    perms = [linear_sum_assignment(cdist(reference, v, "sqeuclidean"))[1] for v in vectors]
+    return xr.DataArray(
+        np.array(perms),
+        dims=("chain", "hidden"),
+        coords={"chain": posterior["chain"], "hidden": posterior["hidden"]},
+        name="permutation",
+    )
+
+
+def align_hidden_units(
+    posterior: xr.Dataset, *, reference_chain: int = 0
+) -> tuple[xr.Dataset, xr.DataArray]:
+    """Relabel each chain's hidden units to match the reference chain.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset
+        Network parameters with dims ``(chain, draw, ...)``.
+    reference_chain : int
+        Position of the chain the others are matched to.
+
+    Returns
+    -------
+    aligned : xarray.Dataset
+        The same draws with ``w0``, ``b0``, ``w1`` permuted along ``hidden`` per chain;
+        every prediction of the network is unchanged.
+    permutation : xarray.DataArray
+        See :func:`hidden_permutation`.
+    """
+    if isinstance(posterior, xr.DataTree):
+        posterior = posterior.to_dataset()
+    permutation = hidden_permutation(posterior, reference_chain=reference_chain)
+    indexer = permutation.drop_vars("hidden")
+    aligned = posterior.copy()
+    for name in HIDDEN_VARS:
+        aligned[name] = (
+            posterior[name].isel(hidden=indexer).assign_coords(hidden=posterior["hidden"])
+        ).transpose(*posterior[name].dims)
+    return aligned, permutation
