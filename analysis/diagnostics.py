@@ -135,11 +135,15 @@ def psis_khat(tree: xr.DataTree) -> float:
     """Pareto k-hat of the importance ratios p(θ, y) / q(θ) over the ADVI draws.
 
     Below 0.5 the approximation is good; up to 0.7 usable; above 0.7 unreliable
-    (Yao, Vehtari, Simpson & Gelman 2018, "Yes, but did it work?").
+    (Yao, Vehtari, Simpson & Gelman 2018, "Yes, but did it work?"). Minus infinity
+    when every ratio is the same.
     """
     stats = tree["sample_stats"]
-    log_ratio = (stats["lp"] - stats["log_q"]).stack(sample=SAMPLE_DIMS)
-    _, khat = log_ratio.azstats.psislw(dim="sample")
+    log_ratio = stats["lp"] - stats["log_q"]
+    if float(log_ratio.max() - log_ratio.min()) < 1e-12:
+        return -np.inf  # equal ratios: q is the posterior up to a constant
+    # psislw takes log-likelihood-like values and smooths exp(-values), as in PSIS-LOO
+    _, khat = (-log_ratio).stack(sample=SAMPLE_DIMS).azstats.psislw(dim="sample")
     return float(khat)
 
 

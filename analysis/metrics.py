@@ -151,12 +151,14 @@ def probabilistic_scores(y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10)
     """ROC AUC, log loss, Brier score and expected calibration error of mean predictions.
 
     The expected calibration error is the count-weighted mean absolute gap between
-    observed frequency and mean prediction over ``n_bins`` equal-width bins.
+    observed frequency and mean prediction over ``n_bins`` equal-width bins. ROC AUC
+    is NaN when only one class is present.
     """
     bins = reliability(y, p_mean, n_bins=n_bins)
     gaps = np.abs(bins["observed"] - bins["predicted"])
+    both_classes = len(np.unique(y)) == 2
     return {
-        "roc_auc": float(roc_auc_score(y, p_mean)),
+        "roc_auc": float(roc_auc_score(y, p_mean)) if both_classes else np.nan,
         "log_loss": float(log_loss(y, p_mean, labels=[0, 1])),
         "brier": float(brier_score_loss(y, p_mean)),
         "ece": float((gaps * bins["count"]).sum() / bins["count"].sum()),

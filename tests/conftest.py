@@ -49,3 +49,10 @@ def advi_file(synthetic, tmp_path_factory) -> Path:
     """A posterior file from a tiny ADVI fit of the synthetic data."""
     out = tmp_path_factory.mktemp("advi")
     return fit_to_file("advi", synthetic, TINY, out=out).path
+
+
+@pytest.fixture(scope="session")
+def nuts_file(synthetic, tmp_path_factory) -> Path:
+    """A posterior file from a tiny two-chain NUTS fit of the synthetic data."""
+    out = tmp_path_factory.mktemp("nuts")
+    return fit_to_file("nuts", synthetic, TINY, out=out).path
