@@ -69,6 +69,7 @@ def test_run_smoke(csv_files, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout and "advi" in out.stdout and "nuts" in out.stdout
     for method in ("advi", "nuts"):
+        assert (tmp_path / "out" / f"{method}.html").read_text().startswith("<!DOCTYPE html>")
         tree = posterior_file.load(tmp_path / "out" / f"{method}.nc")
         assert tree["posterior"].sizes["hidden"] == 2
         assert tree["posterior"].sizes["draw"] == 10

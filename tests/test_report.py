@@ -1,0 +1,132 @@
+"""The HTML report: self-contained, escaped, and really displayed by a browser."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from analysis.run_analysis import analyse_run
+from inference import posterior_file
+from reports.html import render_run, write_html
+
+SECTIONS = (
+    "prior-posterior",
+    "weights",
+    "predictions",
+    "classification",
+    "importance",
+    "diagnostics",
+    "provenance",
+)
+
+
+@pytest.fixture(scope="module")
+def reports(advi_file, nuts_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    paths = {}
+    for path in (advi_file, nuts_file):
+        tree = posterior_file.load(path)
+        html = render_run(analyse_run(tree, n_repeats=2), title=path.name)
+        paths[tree.attrs["method"]] = write_html(html, out / f"{path.stem}.html")
+    return paths
+
+
+@pytest.mark.parametrize("method", ["advi", "nuts"])
+def test_report_is_self_contained_and_complete(reports, method):
+    html = reports[method].read_text()
+    for section in SECTIONS:
+        assert f'id="{section}"' in html
+    sources = re.findall(r'src="([^"]*)"', html)
+    assert len(sources) == 6 and all(s.startswith("data:image/svg+xml;base64,") for s in sources)
+    assert not re.search(r"""(href|src)=["']?(https?:)?//""", html)
+    assert "<script" not in html and "<link" not in html and "@import" not in html
+    assert "tuned on the test set (optimistic)" in html
+    assert ("Pareto k-hat" in html) == (method == "advi")
+    assert ("p (function space)" in html) == (method == "nuts")
+
+
+def test_text_from_the_file_is_escaped(advi_file, tmp_path):
+    tree = posterior_file.load(advi_file)
+    tree.attrs["method"] = "<script>alert('method')</script>"
+    tree["posterior"] = (
+        tree["posterior"]
+        .to_dataset()
+        .assign_coords(feature=["<b>h</b>", *tree["posterior"]["feature"].values[1:]])
+    )
+    html = render_run(analyse_run(tree, n_repeats=1), title="<i>title</i>")
+    assert "<script>" not in html and "<b>h</b>" not in html and "<i>title</i>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;h&lt;/b&gt;" in html
+
+
+def _browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install Debian's chromium and chromium-driver")
+        pytest.skip("needs chromium and chromedriver")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+    ):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.mark.parametrize("method", ["advi", "nuts"])
+def test_browser_decodes_every_figure_without_console_errors(reports, method):
+    browser = _browser()
+    try:
+        browser.get(reports[method].as_uri())
+        widths = browser.execute_script(
+            "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);"
+        )
+        assert len(widths) == 6 and all(w > 0 for w in widths), widths
+        severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert severe == []
+        assert browser.title == reports[method].stem + ".nc"
+    finally:
+        browser.quit()
+
+
+def test_report_command(advi_file, tmp_path):
+    out = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "study", "report", str(advi_file), "-o", str(out), "--repeats", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize("content", [None, b"not a netcdf file"])
+def test_report_command_refuses_bad_files(content, tmp_path):
+    path = tmp_path / "bad.nc"
+    if content is not None:
+        path.write_bytes(content)
+    done = subprocess.run(
+        [sys.executable, "-m", "study", "report", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "bad.nc" in done.stderr
+    assert not (tmp_path / "bad.html").exists()
