@@ -188,3 +188,86 @@ def rhat_histogram(rhat: pd.Series | np.ndarray) -> Figure:
     ax.set_ylabel("count")
     ax.legend()
     return fig
+
+
+def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
+    """Per-test-simulation predictive std of run A against run B, with the diagonal."""
+    fig = _figure(4.8, 4.5)
+    ax = fig.subplots()
+    a, b = moments
+    y = a["y"].to_numpy()
+    for label, name in enumerate(CLASSES):
+        keep = y == label
+        ax.scatter(
+            b["std"].to_numpy()[keep],
+            a["std"].to_numpy()[keep],
+            s=10,
+            alpha=0.6,
+            color=_CLASS_COLOURS[label],
+            label=f"true {name}",
+        )
+    top = float(max(a["std"].max(), b["std"].max())) * 1.05
+    ax.plot([0, top], [0, top], color="grey", linestyle="--", label="equal")
+    ax.set_xlabel(f"predictive std, {labels[1]}")
+    ax.set_ylabel(f"predictive std, {labels[0]}")
+    ax.legend()
+    return fig
+
+
+def reliability_overlay(bins: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
+    """Both runs' reliability diagrams on one set of axes."""
+    fig = _figure(4.8, 4.5)
+    ax = fig.subplots()
+    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
+    for data, label, marker in zip(bins, labels, ("o", "s"), strict=True):
+        ax.plot(data["predicted"], data["observed"], marker=marker, label=label)
+    ax.set_xlabel("mean predicted probability")
+    ax.set_ylabel("observed frequency of propagation")
+    ax.legend()
+    return fig
+
+
+def parameter_differences(parameters: xr.Dataset, *, labels: tuple[str, str]) -> Figure:
+    """Heatmaps per weight of w0 and w1: difference of means, log2 sd ratio, Wasserstein-1."""
+    a, b = labels
+    fig = _figure(13, 5.5)
+    axes = fig.subplots(2, 3, height_ratios=[4, 1])
+    panels = (
+        ("mean_diff", f"mean {a} − mean {b}", "RdBu_r", True),
+        ("sd_ratio", f"log2(sd {a} / sd {b})", "PuOr_r", True),
+        ("wasserstein", "Wasserstein-1 distance", "viridis", False),
+    )
+    for col, (key, title, cmap, centred) in enumerate(panels):
+        for row, name in enumerate(("w0", "w1")):
+            values = parameters[f"{name}_{key}"]
+            if key == "sd_ratio":
+                values = np.log2(values)
+            _heatmap(axes[row, col], values, title=f"{name}: {title}", cmap=cmap, centred=centred)
+    return fig
+
+
+def importance_pair(importance: xr.Dataset) -> Figure:
+    """Both runs' F1 drops per feature, with intervals, side by side."""
+    fig = _figure(6.5, 4.5)
+    ax = fig.subplots()
+    features = [str(f) for f in importance["feature"].values]
+    position = np.arange(len(features))
+    runs = [str(r) for r in importance["run"].values]
+    height = 0.8 / len(runs)
+    for k, run in enumerate(runs):
+        row = importance.sel(run=run)
+        drop = row["f1_drop"].to_numpy()
+        error = np.abs(np.stack([drop - row["f1_drop_lower"], row["f1_drop_upper"] - drop]))
+        ax.barh(
+            position + (k - (len(runs) - 1) / 2) * height,
+            drop,
+            height=height,
+            xerr=error,
+            capsize=2,
+            label=run,
+        )
+    ax.set_yticks(position, features)
+    ax.invert_yaxis()
+    ax.set_xlabel("drop in weighted F1 when shuffled (interval over shuffles and draws)")
+    ax.legend()
+    return fig

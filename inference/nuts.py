@@ -49,7 +49,8 @@ def fit_nuts(
     -------
     xarray.DataTree
         Groups ``posterior`` (the free variables only, not the per-row ``p``)
-        and ``sample_stats``.
+        and ``sample_stats``, whose attr ``gradient_evaluations`` counts the
+        leapfrog steps of tuning and sampling together.
     """
     if cores is None:
         cores = min(chains, len(os.sched_getaffinity(0)))
@@ -65,10 +66,11 @@ def fit_nuts(
             var_names=[rv.name for rv in model.free_RVs],
             progressbar=progressbar,
             compute_convergence_checks=False,
+            discard_tuned_samples=False,  # kept only to count the tuning's gradient evaluations
         )
+    stats = tree["sample_stats"].to_dataset()
+    tuning = int(tree["warmup_sample_stats"]["n_steps"].sum()) if tune else 0
+    stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
     return xr.DataTree.from_dict(
-        {
-            "posterior": tree["posterior"].to_dataset(),
-            "sample_stats": tree["sample_stats"].to_dataset(),
-        }
+        {"posterior": tree["posterior"].to_dataset(), "sample_stats": stats}
     )

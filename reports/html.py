@@ -13,11 +13,13 @@ import os
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from analysis import plots
+from analysis.compare import Comparison, conclusion
 from analysis.run_analysis import RunAnalysis
 from inference.posterior_file import atomic_write
 
@@ -71,7 +73,7 @@ def _moment_tables(moments) -> dict[str, Markup]:
     }
 
 
-def _diagnostics_context(result: RunAnalysis) -> dict:
+def _diagnostics_tables(result: RunAnalysis) -> list[Markup]:
     diag = result.diagnostics
     if diag["kind"] == "advi":
         trace = diag["trace"]
@@ -81,11 +83,32 @@ def _diagnostics_context(result: RunAnalysis) -> dict:
             "final running-mean loss": float(trace["running_mean"][-1]),
             "Pareto k-hat": diag["khat"],
         }
-        return {"figure": figure_uri(plots.loss_trace(trace)), "tables": [_series_table(facts)]}
+        return [_series_table(facts)]
+    return [table(diag["sampler"]), table(diag["convergence"])]
+
+
+def run_figures(result: RunAnalysis) -> dict[str, str]:
+    """Draw one run's report figures, as data URIs keyed by section."""
     return {
-        "figure": figure_uri(plots.rhat_histogram(diag["prediction_rhat"])),
-        "tables": [table(diag["sampler"]), table(diag["convergence"])],
+        "prior_posterior": figure_uri(plots.prior_posterior(result.densities)),
+        "heatmaps": figure_uri(plots.weight_heatmaps(result.moments)),
+        "predictive": figure_uri(plots.predictive(result.predictive)),
+        "reliability": figure_uri(plots.reliability_diagram(result.reliability)),
+        "importance": figure_uri(plots.importance(result.importance)),
+        "diagnostics": _diagnostics_figure(result),
     }
+
+
+def _diagnostics_figure(result: RunAnalysis) -> str:
+    diag = result.diagnostics
+    if diag["kind"] == "advi":
+        return figure_uri(plots.loss_trace(diag["trace"]))
+    return figure_uri(plots.rhat_histogram(diag["prediction_rhat"]))
+
+
+def _provenance(result: RunAnalysis) -> dict[str, str]:
+    shown = {key: _display(value) for key, value in result.provenance.items()}
+    return shown | {"analysis time": f"{result.seconds:.1f} s"}
 
 
 def render_run(result: RunAnalysis, *, title: str) -> str:
@@ -103,20 +126,13 @@ def render_run(result: RunAnalysis, *, title: str) -> str:
     str
         The whole HTML document.
     """
-    prov = result.provenance
     context = {
         "title": title,
         "method": result.method,
         "metrics": result.metrics,
         "verdict": result.diagnostics["verdict"],
         "verdict_ok": result.diagnostics["ok"],
-        "figures": {
-            "prior_posterior": figure_uri(plots.prior_posterior(result.densities)),
-            "heatmaps": figure_uri(plots.weight_heatmaps(result.moments)),
-            "predictive": figure_uri(plots.predictive(result.predictive)),
-            "reliability": figure_uri(plots.reliability_diagram(result.reliability)),
-            "importance": figure_uri(plots.importance(result.importance)),
-        },
+        "figures": run_figures(result),
         "tables": {
             "pooled": table(result.pooled),
             "misclassified": table(result.misclassified),
@@ -124,6 +140,7 @@ def render_run(result: RunAnalysis, *, title: str) -> str:
             "reliability": table(result.reliability.to_dataframe()),
             "importance": table(result.importance.to_dataframe(), digits=4),
             "permutation": table(result.permutation.to_pandas()),
+            "diagnostics": _diagnostics_tables(result),
             **_moment_tables(result.moments),
         },
         "thresholds": [
@@ -138,9 +155,7 @@ def render_run(result: RunAnalysis, *, title: str) -> str:
         ],
         "importance_attrs": result.importance.attrs,
         "chains": int(result.permutation.sizes["chain"]),
-        "diagnostics": _diagnostics_context(result),
-        "provenance": {key: _display(value) for key, value in prov.items()},
-        "analysis_seconds": result.seconds,
+        "provenance": _provenance(result),
     }
     return _ENV.get_template("run.html.j2").render(**context)
 
@@ -148,3 +163,74 @@ def render_run(result: RunAnalysis, *, title: str) -> str:
 def write_html(html: str, path: str | os.PathLike) -> Path:
     """Write ``html`` to ``path`` atomically (temporary file renamed into place)."""
     return atomic_write(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+
+
+#: Per-run figures repeated side by side in a comparison, with their headings.
+_PANELS = (
+    ("prior_posterior", "Prior versus posterior (Fig. 3)"),
+    ("heatmaps", "Posterior weights (Fig. 4)"),
+    ("predictive", "Predictions and their uncertainty (Fig. 5)"),
+    ("importance", "Permutation importance (Fig. 6)"),
+    ("diagnostics", "Diagnostics"),
+)
+
+
+def render_comparison(
+    comparison: Comparison, runs: tuple[RunAnalysis, RunAnalysis], *, title: str
+) -> str:
+    """Render a comparison of two runs, with both runs' figures side by side.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`analysis.compare.compare_runs`.
+    runs : tuple of RunAnalysis
+        The analyses of the two files, in the comparison's order.
+    title : str
+        Page title; escaped.
+
+    Returns
+    -------
+    str
+        The whole HTML document.
+    """
+    labels = comparison.labels
+    params = comparison.parameters
+    parameter_rows = {
+        name: {
+            "mean |mean diff|": float(np.abs(params[f"{name}_mean_diff"]).mean()),
+            "mean sd ratio": float(params[f"{name}_sd_ratio"].mean()),
+            "mean Wasserstein-1": float(params[f"{name}_wasserstein"].mean()),
+        }
+        for name in ("w0", "b0", "w1", "b1")
+    }
+    importance = comparison.importance[["f1_drop", "f1_drop_lower", "f1_drop_upper"]]
+    context = {
+        "title": title,
+        "a": labels[0],
+        "b": labels[1],
+        "n_test": int(comparison.moments[0].sizes["test"]),
+        "fingerprint": comparison.fingerprint,
+        "conclusion": conclusion(comparison),
+        "kendall_tau": comparison.kendall_tau,
+        "figures": {
+            "std_scatter": figure_uri(plots.std_scatter(comparison.moments, labels=labels)),
+            "reliability": figure_uri(
+                plots.reliability_overlay(comparison.reliability, labels=labels)
+            ),
+            "parameters": figure_uri(plots.parameter_differences(params, labels=labels)),
+            "importance": figure_uri(plots.importance_pair(comparison.importance)),
+        },
+        "tables": {
+            "predictions": table(comparison.predictions, digits=4),
+            "agreement": _series_table(comparison.agreement, digits=4),
+            "parameters": table(pd.DataFrame(parameter_rows).T),
+            "importance": table(importance.to_dataframe().unstack("run"), digits=4),
+            "cost": table(comparison.cost),
+        },
+        "panels": _PANELS,
+        "run_figures": [run_figures(r) for r in runs],
+        "verdicts": [{"ok": r.diagnostics["ok"], "text": r.diagnostics["verdict"]} for r in runs],
+        "provenance": [_provenance(r) for r in runs],
+    }
+    return _ENV.get_template("compare.html.j2").render(**context)

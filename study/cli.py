@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.compare import ComparisonError
 from inference import posterior_file
 from inference.posterior_file import PosteriorFileError
 from study.config import METHODS, RunConfig
@@ -19,7 +20,7 @@ from study.data import (
     locate_data_dir,
     verify_paper_files,
 )
-from study.pipeline import RunResult, fit_to_file, write_report
+from study.pipeline import RunResult, fit_to_file, write_comparison, write_report
 
 _DEFAULTS = RunConfig()
 
@@ -152,6 +153,27 @@ def _build_parser() -> argparse.ArgumentParser:
         default=10,
         help="shuffles per feature for permutation importance (default: 10)",
     )
+    compare = commands.add_parser(
+        "compare", help="compare two posterior files of the same test set (e.g. ADVI and NUTS)"
+    )
+    compare.add_argument("a", type=Path, help="first posterior file (A)")
+    compare.add_argument("b", type=Path, help="second posterior file (B)")
+    compare.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("comparison.html"),
+        help="HTML file to write (default: comparison.html)",
+    )
+    compare.add_argument(
+        "--json", type=Path, help="also write the headline numbers to this JSON file"
+    )
+    compare.add_argument(
+        "--repeats",
+        type=_positive(int),
+        default=10,
+        help="shuffles per feature for permutation importance (default: 10)",
+    )
     data = commands.add_parser("data", help="say where the data is; verify or download it")
     _add_data_options(data)
     return parser
@@ -191,6 +213,15 @@ def _run(args: argparse.Namespace) -> int:
         for m in methods
     ]
     print(_summary(results))
+    if len(results) == 2:
+        html, data = args.out / "comparison.html", args.out / "comparison.json"
+        write_comparison(
+            (results[0].path, results[1].path),
+            html_path=html,
+            json_path=data,
+            analyses=(results[0].analysis, results[1].analysis),
+        )
+        print(f"comparison: {html}, {data}")
     return 0
 
 
@@ -198,10 +229,16 @@ def _report(args: argparse.Namespace) -> int:
     tree = posterior_file.load(args.posterior)
     output = args.output or args.posterior.with_suffix(".html")
     method = str(tree.attrs.get("method", "")).upper()
-    path = write_report(
-        tree, output, title=f"{method}: {args.posterior.name}", n_repeats=args.repeats
+    write_report(tree, output, title=f"{method}: {args.posterior.name}", n_repeats=args.repeats)
+    print(output)
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    write_comparison(
+        (args.a, args.b), html_path=args.output, json_path=args.json, n_repeats=args.repeats
     )
-    print(path)
+    print(args.output if args.json is None else f"{args.output}, {args.json}")
     return 0
 
 
@@ -229,7 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     _log_to_stderr()
     try:
-        return {"run": _run, "report": _report, "data": _data}[args.command](args)
-    except (DataError, PosteriorFileError) as err:
+        commands = {"run": _run, "report": _report, "compare": _compare, "data": _data}
+        return commands[args.command](args)
+    except (DataError, PosteriorFileError, ComparisonError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -9,14 +10,15 @@ from pathlib import Path
 
 import xarray as xr
 
+from analysis.compare import Comparison, check_comparable, compare_runs, headline
 from analysis.metrics import classification_metrics
-from analysis.run_analysis import analyse_run
+from analysis.run_analysis import RunAnalysis, analyse_run
 from inference import posterior_file
 from inference.advi import fit_advi
 from inference.model import build_model, sample_prior
 from inference.nuts import fit_nuts
 from inference.predict import predict_proba
-from reports.html import render_run, write_html
+from reports.html import render_comparison, render_run, write_html
 from study.config import Method, RunConfig
 from study.data import Dataset
 from study.preprocess import Prepared, prepare
@@ -35,6 +37,8 @@ class RunResult:
         The posterior file written.
     report : pathlib.Path
         The HTML report written beside it.
+    analysis : RunAnalysis
+        The analyses shown in the report.
     metrics : dict
         Test accuracy, weighted F1 and mean predictive std at threshold 0.5.
     seconds : float
@@ -44,6 +48,7 @@ class RunResult:
     method: str
     path: Path
     report: Path
+    analysis: RunAnalysis
     metrics: dict[str, float]
     seconds: float
 
@@ -64,7 +69,11 @@ def _fit(method: Method, model, config: RunConfig, *, progressbar: bool):
         )
         history = xr.Dataset(
             {"loss": ("iteration", fit.loss)},
-            attrs={"converged": int(fit.converged), "objective": "negative ELBO"},
+            attrs={
+                "converged": int(fit.converged),
+                "objective": "negative ELBO",
+                "gradient_evaluations": len(fit.loss),  # one Monte Carlo sample per step
+            },
         )
         return fit.posterior, {
             "vi_history": history,
@@ -148,9 +157,10 @@ def fit_to_file(
     )
     path = posterior_file.save(tree, out / f"{method}.nc")
     logger.info("wrote %s (fit %.1f s)", path, fit_seconds)
-    report = write_report(tree, path.with_suffix(".html"), title=f"{method.upper()}: {path.name}")
+    report = path.with_suffix(".html")
+    analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")
     seconds = time.perf_counter() - start
-    return RunResult(method, path, report, classification_metrics(tree), seconds)
+    return RunResult(method, path, report, analysis, classification_metrics(tree), seconds)
 
 
 def write_report(tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10) -> Path:
@@ -169,10 +179,55 @@ def write_report(tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: i
 
     Returns
     -------
-    pathlib.Path
+    RunAnalysis
+        The analyses the report shows.
     """
     start = time.perf_counter()
-    html = render_run(analyse_run(tree, n_repeats=n_repeats), title=title)
-    path = write_html(html, html_path)
+    analysis = analyse_run(tree, n_repeats=n_repeats)
+    path = write_html(render_run(analysis, title=title), html_path)
     logger.info("wrote %s (%.1f s)", path, time.perf_counter() - start)
-    return path
+    return analysis
+
+
+def write_comparison(
+    paths: tuple[Path, Path],
+    *,
+    html_path: Path,
+    json_path: Path | None = None,
+    analyses: tuple[RunAnalysis, RunAnalysis] | None = None,
+    n_repeats: int = 10,
+) -> Comparison:
+    """Compare two posterior files; write the HTML report and, optionally, the JSON headline.
+
+    Parameters
+    ----------
+    paths : tuple of pathlib.Path
+        The two posterior files, A then B.
+    html_path : pathlib.Path
+        Where the comparison report goes.
+    json_path : pathlib.Path, optional
+        Where the headline numbers go, as JSON.
+    analyses : tuple of RunAnalysis, optional
+        The two files' analyses if already computed (e.g. by :func:`write_report`).
+    n_repeats : int
+        Shuffles per feature for permutation importance.
+
+    Returns
+    -------
+    Comparison
+    """
+    start = time.perf_counter()
+    trees = tuple(posterior_file.load(p) for p in paths)
+    check_comparable(*trees)
+    if analyses is None:
+        analyses = tuple(analyse_run(t, n_repeats=n_repeats) for t in trees)
+    comparison = compare_runs(
+        *trees, n_repeats=n_repeats, importances=tuple(a.importance for a in analyses)
+    )
+    title = f"{comparison.labels[0].upper()} versus {comparison.labels[1].upper()}"
+    write_html(render_comparison(comparison, analyses, title=title), html_path)
+    if json_path is not None:
+        text = json.dumps(headline(comparison), indent=2, sort_keys=True)
+        posterior_file.atomic_write(json_path, lambda tmp: tmp.write_text(text + "\n"))
+    logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
+    return comparison

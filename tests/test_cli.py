@@ -1,5 +1,6 @@
 """The command line, run as a user would: in a subprocess."""
 
+import json
 import os
 import subprocess
 import sys
@@ -68,6 +69,9 @@ def test_run_smoke(csv_files, tmp_path):
     out = study(*args, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout and "advi" in out.stdout and "nuts" in out.stdout
+    numbers = json.loads((tmp_path / "out" / "comparison.json").read_text())
+    assert numbers["labels"] == ["advi", "nuts"]
+    assert (tmp_path / "out" / "comparison.html").stat().st_size > 0
     for method in ("advi", "nuts"):
         assert (tmp_path / "out" / f"{method}.html").read_text().startswith("<!DOCTYPE html>")
         tree = posterior_file.load(tmp_path / "out" / f"{method}.nc")

@@ -57,7 +57,9 @@ def test_nuts_recovers_the_conjugate_posterior_reproducibly(conjugate):
     assert float(mu.mean()) == pytest.approx(mean, abs=0.2 * sd)
     assert float(mu.std()) == pytest.approx(sd, rel=0.2)
     np.testing.assert_array_equal(mu, trees[1]["posterior"]["mu"])
-    assert "diverging" in trees[0]["sample_stats"]
+    stats = trees[0]["sample_stats"]
+    assert "diverging" in stats
+    assert stats.attrs["gradient_evaluations"] > int(stats["n_steps"].sum()) > 0
 
 
 def _run_rule(rule, losses):

@@ -11,6 +11,7 @@ import pytest
 from analysis.run_analysis import analyse_run
 from inference import posterior_file
 from reports.html import render_run, write_html
+from study.pipeline import write_comparison
 
 SECTIONS = (
     "prior-posterior",
@@ -31,6 +32,8 @@ def reports(advi_file, nuts_file, tmp_path_factory):
         tree = posterior_file.load(path)
         html = render_run(analyse_run(tree, n_repeats=2), title=path.name)
         paths[tree.attrs["method"]] = write_html(html, out / f"{path.stem}.html")
+    paths["comparison"] = out / "comparison.html"
+    write_comparison((advi_file, nuts_file), html_path=paths["comparison"], n_repeats=2)
     return paths
 
 
@@ -88,18 +91,19 @@ def _browser():
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
-@pytest.mark.parametrize("method", ["advi", "nuts"])
-def test_browser_decodes_every_figure_without_console_errors(reports, method):
+@pytest.mark.parametrize(("page", "figures"), [("advi", 6), ("nuts", 6), ("comparison", 14)])
+def test_browser_decodes_every_figure_without_console_errors(reports, page, figures):
     browser = _browser()
     try:
-        browser.get(reports[method].as_uri())
+        browser.get(reports[page].as_uri())
         widths = browser.execute_script(
             "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : 0);"
         )
-        assert len(widths) == 6 and all(w > 0 for w in widths), widths
+        assert len(widths) == figures and all(w > 0 for w in widths), widths
         severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []
-        assert browser.title == reports[method].stem + ".nc"
+        expected = "ADVI versus NUTS" if page == "comparison" else f"{page}.nc"
+        assert browser.title == expected
     finally:
         browser.quit()
 

@@ -1,0 +1,110 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from analysis.compare import (
+    ComparisonError,
+    align_to,
+    check_comparable,
+    compare_runs,
+)
+from inference import posterior_file
+from study.pipeline import write_comparison
+
+
+@pytest.fixture(scope="module")
+def trees(advi_file, nuts_file):
+    return posterior_file.load(advi_file), posterior_file.load(nuts_file)
+
+
+def test_a_file_compared_with_itself(trees):
+    advi, _ = trees
+    comparison = compare_runs(advi, advi, n_repeats=2)
+    assert comparison.labels == ("advi (A)", "advi (B)")
+    assert comparison.agreement["class_agreement"] == 1.0
+    assert comparison.agreement["mean_abs_diff"] == 0.0
+    assert comparison.agreement["std_ratio"] == pytest.approx(1.0)
+    assert comparison.kendall_tau == pytest.approx(1.0)
+    params = comparison.parameters
+    assert float(np.abs(params["w0_mean_diff"]).max()) == 0.0
+    np.testing.assert_allclose(params["w0_sd_ratio"], 1.0)
+    assert float(params["w1_wasserstein"].max()) == 0.0
+
+
+def test_relabelled_copy_is_aligned_back(trees):
+    advi, _ = trees
+    post = advi["posterior"].to_dataset()
+    shuffled = post.copy()
+    for name in ("w0", "b0", "w1"):
+        shuffled[name] = post[name].isel(hidden=[2, 0, 1]).assign_coords(hidden=post["hidden"])
+    aligned = align_to(post, shuffled)
+    xr.testing.assert_equal(aligned[["w0", "b0", "w1"]], post[["w0", "b0", "w1"]])
+
+
+def test_headline_matches_an_independent_recomputation(trees, advi_file, nuts_file, tmp_path):
+    json_path = tmp_path / "c.json"
+    write_comparison(
+        (advi_file, nuts_file), html_path=tmp_path / "c.html", json_path=json_path, n_repeats=2
+    )
+    numbers = json.loads(json_path.read_text())
+    advi = trees[0]
+    y = advi["predictions_constant_data"]["y"].to_numpy()
+    p = [t["predictions"]["p"].to_numpy() for t in trees]
+    mean = [x.mean(axis=(0, 1)) for x in p]
+    std = [x.std(axis=(0, 1)) for x in p]
+    for label, m in zip(("advi", "nuts"), mean, strict=True):
+        assert numbers["metrics"][label]["accuracy"] == pytest.approx(
+            np.mean((m > 0.5) == (y == 1)), abs=1e-12
+        )
+    agreement = numbers["agreement"]
+    assert agreement["class_agreement"] == pytest.approx(
+        np.mean((mean[0] > 0.5) == (mean[1] > 0.5))
+    )
+    assert agreement["mean_abs_diff"] == pytest.approx(
+        np.mean(np.abs(mean[0] - mean[1])), abs=1e-12
+    )
+    assert agreement["std_ratio"] == pytest.approx(std[0].mean() / std[1].mean(), rel=1e-9)
+    assert numbers["cost"]["nuts"]["gradient_evaluations"] > 0
+    assert numbers["cost"]["advi"]["gradient_evaluations"] == 600
+    assert (tmp_path / "c.html").read_text().count('src="data:image/svg+xml;base64,') == 14
+
+
+def test_different_test_sets_are_refused(trees):
+    advi, nuts = trees
+    other = nuts.copy()
+    other["predictions_constant_data"] = (
+        nuts["predictions_constant_data"].to_dataset().assign(y=lambda d: 1 - d["y"])
+    )
+    with pytest.raises(ComparisonError, match="different test sets"):
+        check_comparable(advi, other)
+
+
+def test_compare_command_refuses_mismatched_files(trees, advi_file, tmp_path):
+    _, nuts = trees
+    other = nuts.copy()
+    other["predictions_constant_data"] = (
+        nuts["predictions_constant_data"].to_dataset().assign(X=lambda d: d["X"] + 1)
+    )
+    other_path = posterior_file.save(other, tmp_path / "other.nc")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "study",
+            "compare",
+            str(advi_file),
+            str(other_path),
+            "-o",
+            str(tmp_path / "c.html"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 2
+    assert "different test sets" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "c.html").exists()
