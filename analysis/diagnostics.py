@@ -21,6 +21,8 @@ RHAT_MAX = 1.01
 ESS_MIN = 400
 #: Pareto k-hat above this: the approximation is unreliable (Yao et al. 2018).
 KHAT_MAX = 0.7
+#: Fewest draws whose largest 20 % give the five tail values a Pareto fit needs.
+PSIS_MIN_DRAWS = 25
 
 
 def sampler_table(tree: xr.DataTree) -> pd.DataFrame:
@@ -117,7 +119,9 @@ def nuts_verdict(sampler: pd.DataFrame, convergence: pd.DataFrame) -> tuple[bool
             f"{saturated:.0%} of draws hit the maximum tree depth: the sampler moves slowly"
         )
     p = convergence.loc["p (function space)"]
-    if p["max R-hat"] > RHAT_MAX or p["min ESS bulk"] < ESS_MIN:
+    if np.isnan(p["max R-hat"]):
+        notes.append("R-hat needs at least two chains: convergence cannot be judged")
+    elif p["max R-hat"] > RHAT_MAX or p["min ESS bulk"] < ESS_MIN:
         notes.append(
             f"the chains disagree on some predictions (max R-hat {p['max R-hat']:.3f}, "
             f"min bulk ESS {p['min ESS bulk']:.0f}; want R-hat <= {RHAT_MAX} and "
@@ -136,10 +140,13 @@ def psis_khat(tree: xr.DataTree) -> float:
 
     Below 0.5 the approximation is good; up to 0.7 usable; above 0.7 unreliable
     (Yao, Vehtari, Simpson & Gelman 2018, "Yes, but did it work?"). Minus infinity
-    when every ratio is the same.
+    when every ratio is the same; NaN with fewer than :data:`PSIS_MIN_DRAWS` draws, too
+    few for the tail fit.
     """
     stats = tree["sample_stats"]
     log_ratio = stats["lp"] - stats["log_q"]
+    if log_ratio.size < PSIS_MIN_DRAWS:
+        return np.nan
     if float(log_ratio.max() - log_ratio.min()) < 1e-12:
         return -np.inf  # equal ratios: q is the posterior up to a constant
     # psislw takes log-likelihood-like values and smooths exp(-values), as in PSIS-LOO
@@ -158,7 +165,9 @@ def advi_verdict(khat: float, converged: bool) -> tuple[bool, str]:
         The verdict, one paragraph.
     """
     stop = "The loss converged" if converged else "The loss had NOT converged at max_steps"
-    if khat > KHAT_MAX:
+    if np.isnan(khat):
+        quality = f"too few draws (< {PSIS_MIN_DRAWS}) to estimate Pareto k-hat"
+    elif khat > KHAT_MAX:
         quality = (
             f"Pareto k-hat {khat:.2f} > {KHAT_MAX}: the mean-field approximation is far from "
             "the posterior, so its uncertainties should not be trusted"

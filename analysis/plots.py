@@ -182,7 +182,12 @@ def rhat_histogram(rhat: pd.Series | np.ndarray) -> Figure:
     """Histogram of the function-space R-hat of every test prediction."""
     fig = _figure(4.5, 3.5)
     ax = fig.subplots()
-    ax.hist(np.asarray(rhat), bins=30, color="grey")
+    values = np.asarray(rhat)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        ax.text(0.5, 0.5, "R-hat needs at least two chains", ha="center", transform=ax.transAxes)
+        return fig
+    ax.hist(values, bins=30, color="grey")
     ax.axvline(1.01, color="red", linestyle=":", label="1.01")
     ax.set_xlabel("R-hat of p per test simulation")
     ax.set_ylabel("count")

@@ -128,6 +128,10 @@ def test_psis_khat_separates_good_from_bad_approximations():
     assert diagnostics.psis_khat(_fake_vi_tree(1.0)) == -np.inf  # q is exact
     assert diagnostics.psis_khat(_fake_vi_tree(1.1)) < 0.5
     assert diagnostics.psis_khat(_fake_vi_tree(3.0)) > 0.7
+    few = _fake_vi_tree(3.0)["sample_stats"].to_dataset().isel(draw=slice(0, 20))
+    assert np.isnan(diagnostics.psis_khat(xr.DataTree.from_dict({"sample_stats": few})))
+    ok, text = diagnostics.advi_verdict(np.nan, True)
+    assert not ok and "too few draws" in text
 
 
 def test_nuts_diagnostics_tables(nuts_file):
