@@ -130,6 +130,7 @@ def fit_advi(
     window: int = 1000,
     tolerance: float = 1e-3,
     draws: int = 1000,
+    mode: str = "c",
     random_seed: int | None = None,
     progressbar: bool = False,
 ) -> ADVIFit:
@@ -148,6 +149,8 @@ def fit_advi(
         The stopping rule, see :class:`LossConvergence`.
     draws : int
         Draws taken from the approximation.
+    mode : {"c", "numba", "jax"}
+        PyTensor's compile mode for the optimisation step.
     random_seed : int, optional
         Seeds the fit and the draws.
     progressbar : bool
@@ -166,6 +169,7 @@ def fit_advi(
             obj_optimizer=pm.adam(learning_rate=learning_rate),
             callbacks=[rule],
             progressbar=progressbar,
+            backend=mode,
         )
     if not rule.converged:
         logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)

@@ -1,11 +1,55 @@
-"""NUTS with PyMC's sampler."""
+"""NUTS by any of the samplers PyMC supports, on the one PyMC model."""
 
 from __future__ import annotations
 
 import os
 
+import numpy as np
 import pymc as pm
 import xarray as xr
+
+from inference.backends import BACKENDS
+from inference.jax_nuts import sample_numpyro, use_host_devices
+
+#: Sampler statistics every backend is brought to, under PyMC's names.
+_STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth"}
+
+
+def _harmonise(stats: xr.Dataset) -> xr.Dataset:
+    """Rename samplers' statistics to PyMC's names; derive what a sampler omits."""
+    stats = stats.rename({k: v for k, v in _STAT_NAMES.items() if k in stats})
+    if "acceptance_rate" not in stats and "mean_tree_accept" in stats:
+        stats["acceptance_rate"] = stats["mean_tree_accept"]
+    if "tree_depth" not in stats:
+        stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(np.int64)
+    if "reached_max_treedepth" not in stats:
+        stats["reached_max_treedepth"] = stats["tree_depth"] >= 10
+    return stats
+
+
+def _sample_pymc(model, *, backend: str, tune: int, init: str, **options):
+    """``pm.sample`` with PyMC's, nutpie's or BlackJAX's NUTS; keep the free variables."""
+    spec = BACKENDS[backend]
+    extra = {"init": init} if spec.sampler == "pymc" else {}
+    if spec.sampler == "blackjax":
+        use_host_devices(options["chains"])
+        extra["nuts"] = {"chain_method": "parallel"}
+    with model:
+        tree = pm.sample(
+            tune=tune,
+            nuts_sampler=spec.sampler,
+            backend=spec.mode,
+            var_names=[rv.name for rv in model.free_RVs],
+            compute_convergence_checks=False,
+            discard_tuned_samples=False,  # kept only to count the tuning's gradient evaluations
+            **options,
+            **extra,
+        )
+    stats = _harmonise(tree["sample_stats"].to_dataset())
+    if "warmup_sample_stats" in tree.children or not tune:
+        warm = tree["warmup_sample_stats"]["n_steps"].sum() if tune else 0
+        stats.attrs["gradient_evaluations"] = int(warm) + int(stats["n_steps"].sum())
+    return tree["posterior"].to_dataset(), stats
 
 
 def fit_nuts(
@@ -17,6 +61,7 @@ def fit_nuts(
     cores: int | None = None,
     target_accept: float = 0.9,
     init: str = "jitter+adapt_diag",
+    backend: str = "pymc",
     random_seed: int | None = None,
     progressbar: bool = False,
 ) -> xr.DataTree:
@@ -39,7 +84,9 @@ def fit_nuts(
         Target acceptance rate of step-size adaptation.
     init : str
         PyMC's initialisation and mass-matrix adaptation, e.g. ``"jitter+adapt_diag"``
-        or ``"jitter+adapt_full"`` (a dense mass matrix).
+        or ``"jitter+adapt_full"`` (a dense mass matrix); PyMC's own sampler only.
+    backend : str
+        A key of :data:`inference.backends.BACKENDS`: the compile mode and sampler.
     random_seed : int, optional
         Seeds the chains' initialisation and sampling.
     progressbar : bool
@@ -49,28 +96,32 @@ def fit_nuts(
     -------
     xarray.DataTree
         Groups ``posterior`` (the free variables only, not the per-row ``p``)
-        and ``sample_stats``, whose attr ``gradient_evaluations`` counts the
-        leapfrog steps of tuning and sampling together.
+        and ``sample_stats`` (PyMC's names for every backend), whose attr
+        ``gradient_evaluations`` counts the leapfrog steps of tuning and sampling
+        together (absent where a sampler does not report its tuning: BlackJAX).
     """
     if cores is None:
         cores = min(chains, len(os.sched_getaffinity(0)))
-    with model:
-        tree = pm.sample(
+    if BACKENDS[backend].sampler == "numpyro":
+        posterior, stats = sample_numpyro(
+            model,
             draws=draws,
             tune=tune,
             chains=chains,
+            target_accept=target_accept,
+            random_seed=random_seed,
+        )
+    else:
+        posterior, stats = _sample_pymc(
+            model,
+            backend=backend,
+            tune=tune,
+            init=init,
+            draws=draws,
+            chains=chains,
             cores=cores,
             target_accept=target_accept,
-            init=init,
             random_seed=random_seed,
-            var_names=[rv.name for rv in model.free_RVs],
             progressbar=progressbar,
-            compute_convergence_checks=False,
-            discard_tuned_samples=False,  # kept only to count the tuning's gradient evaluations
         )
-    stats = tree["sample_stats"].to_dataset()
-    tuning = int(tree["warmup_sample_stats"]["n_steps"].sum()) if tune else 0
-    stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
-    return xr.DataTree.from_dict(
-        {"posterior": tree["posterior"].to_dataset(), "sample_stats": stats}
-    )
+    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})

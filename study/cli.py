@@ -10,6 +10,7 @@ from pathlib import Path
 
 from analysis.compare import ComparisonError
 from inference import posterior_file
+from inference.backends import AUTO_ORDER, BACKENDS, BackendError
 from inference.posterior_file import PosteriorFileError
 from study.config import METHODS, RunConfig
 from study.data import (
@@ -137,6 +138,13 @@ def _build_parser() -> argparse.ArgumentParser:
         default=_DEFAULTS.learning_rate,
         help=f"ADVI: Adam's step size (default: {_DEFAULTS.learning_rate})",
     )
+    run.add_argument(
+        "--backend",
+        choices=["auto", *BACKENDS],
+        default=_DEFAULTS.backend,
+        help="compile mode and NUTS sampler: 'auto' (default) takes the fastest installed "
+        f"({', '.join(AUTO_ORDER)}, in this order); {', '.join(BACKENDS)} select one",
+    )
     report = commands.add_parser(
         "report", help="write the HTML report of a posterior file (needs nothing but the file)"
     )
@@ -190,6 +198,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         chains=args.chains,
         learning_rate=args.learning_rate,
         max_steps=args.max_steps,
+        backend=args.backend,
     )
 
 
@@ -268,6 +277,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         commands = {"run": _run, "report": _report, "compare": _compare, "data": _data}
         return commands[args.command](args)
-    except (DataError, PosteriorFileError, ComparisonError) as err:
+    except (DataError, PosteriorFileError, ComparisonError, BackendError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

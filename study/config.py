@@ -24,7 +24,11 @@ class RunConfig:
     draws : int
         Posterior draws: per chain for NUTS, from the approximation for ADVI.
     tune, chains, target_accept, nuts_init
-        NUTS settings; ``nuts_init`` is PyMC's initialisation and mass-matrix adaptation.
+        NUTS settings; ``nuts_init`` is PyMC's initialisation and mass-matrix adaptation
+        (used by the ``"pymc"`` and ``"numba"`` backends).
+    backend : str
+        How the model is compiled and sampled: a key of
+        :data:`inference.backends.BACKENDS`, or ``"auto"`` for the fastest one installed.
     learning_rate, max_steps, window, tolerance
         ADVI settings: Adam's step size and the loss-convergence rule.
     prior_draws : int
@@ -40,6 +44,7 @@ class RunConfig:
     chains: int = 4
     target_accept: float = 0.9
     nuts_init: str = "jitter+adapt_diag"
+    backend: str = "auto"
     learning_rate: float = 0.01
     max_steps: int = 100_000
     window: int = 1000

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -15,6 +16,7 @@ from analysis.metrics import classification_metrics
 from analysis.run_analysis import RunAnalysis, analyse_run
 from inference import posterior_file
 from inference.advi import fit_advi
+from inference.backends import BACKENDS, resolve
 from inference.model import build_model, sample_prior
 from inference.nuts import fit_nuts
 from inference.predict import predict_proba
@@ -53,9 +55,20 @@ class RunResult:
     seconds: float
 
 
-def _fit(method: Method, model, config: RunConfig, *, progressbar: bool):
-    """Fit ``model``; return the posterior and the method's extra groups."""
+def fit_method(method: Method, model, config: RunConfig, *, progressbar: bool = False):
+    """Fit ``model`` by one method with the configuration's settings and backend.
+
+    Returns
+    -------
+    posterior : xarray.Dataset
+        The free variables, dims ``(chain, draw, ...)``.
+    extra : dict of str to xarray.Dataset
+        The method's further groups of the posterior file (``sample_stats``, and for
+        ADVI ``vi_history`` and ``vi_parameters``).
+    """
     seed = config.seeds()[method]
+    backend_name = resolve(config.backend)
+    backend = BACKENDS[backend_name]
     if method == "advi":
         fit = fit_advi(
             model,
@@ -64,6 +77,7 @@ def _fit(method: Method, model, config: RunConfig, *, progressbar: bool):
             window=config.window,
             tolerance=config.tolerance,
             draws=config.draws,
+            mode=backend.mode,
             random_seed=seed,
             progressbar=progressbar,
         )
@@ -87,6 +101,7 @@ def _fit(method: Method, model, config: RunConfig, *, progressbar: bool):
         chains=config.chains,
         target_accept=config.target_accept,
         init=config.nuts_init,
+        backend=backend_name,
         random_seed=seed,
         progressbar=progressbar,
     )
@@ -119,6 +134,7 @@ def fit_to_file(
     RunResult
     """
     start = time.perf_counter()
+    config = dataclasses.replace(config, backend=resolve(config.backend))
     seeds = config.seeds()
     data: Prepared = prepare(dataset, random_state=seeds["upsample"])
     model = build_model(
@@ -133,7 +149,7 @@ def fit_to_file(
     prior = sample_prior(model, draws=config.prior_draws, random_seed=seeds["prior"])
     logger.info("fitting %s on %d distinct training rows", method, len(data.y))
     fit_start = time.perf_counter()
-    posterior, extra = _fit(method, model, config, progressbar=progressbar)
+    posterior, extra = fit_method(method, model, config, progressbar=progressbar)
     fit_seconds = time.perf_counter() - fit_start
     tree = posterior_file.assemble(
         method=method,

@@ -1,0 +1,69 @@
+"""Ways to compile and sample the one PyMC model, and the choice of the fastest.
+
+A backend names the NUTS implementation (PyMC's own, nutpie, NumPyro or BlackJAX) and
+PyTensor's compile mode for everything else: ADVI's optimisation step, and PyMC's or
+nutpie's NUTS (``"c"`` or ``"numba"``). The JAX samplers always compile the model's log
+density to JAX. Every backend evaluates the same model graph.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from typing import Literal
+
+CompileMode = Literal["c", "numba"]
+Sampler = Literal["pymc", "nutpie", "numpyro", "blackjax"]
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A compile mode and a NUTS sampler, and the packages they need."""
+
+    mode: CompileMode
+    sampler: Sampler
+    requires: tuple[str, ...]
+
+
+#: Every selectable backend, fastest first (measured: benchmarks/README.md).
+BACKENDS: dict[str, Backend] = {
+    "numpyro": Backend("numba", "numpyro", ("numpyro", "jax", "numba")),
+    "nutpie": Backend("numba", "nutpie", ("nutpie", "numba")),
+    "blackjax": Backend("numba", "blackjax", ("blackjax", "jax", "numba")),
+    "numba": Backend("numba", "pymc", ("numba",)),
+    "pymc": Backend("c", "pymc", ()),
+}
+#: Tried in this order by ``"auto"``.
+AUTO_ORDER = ("numpyro", "nutpie", "numba", "pymc")
+
+
+class BackendError(ValueError):
+    """A backend is unknown or its packages are not installed."""
+
+
+def available(name: str) -> bool:
+    """Whether the packages backend ``name`` needs are installed."""
+    return all(importlib.util.find_spec(p) is not None for p in BACKENDS[name].requires)
+
+
+def resolve(name: str) -> str:
+    """Turn ``"auto"`` into the fastest installed backend; check any other name.
+
+    Raises
+    ------
+    BackendError
+        ``name`` is unknown, or a package it needs is missing.
+    """
+    if name == "auto":
+        return next(b for b in AUTO_ORDER if available(b))
+    if name not in BACKENDS:
+        raise BackendError(
+            f"unknown backend {name!r}; expected auto or one of {', '.join(BACKENDS)}"
+        )
+    if not available(name):
+        missing = [p for p in BACKENDS[name].requires if importlib.util.find_spec(p) is None]
+        raise BackendError(
+            f"backend {name!r} needs {', '.join(missing)}: "
+            'pip install "rupture-bnn[samplers]" (or choose another --backend)'
+        )
+    return name

@@ -1,0 +1,128 @@
+"""NumPyro's NUTS driving the PyMC model's own log density, compiled to JAX.
+
+``pm.sample(nuts_sampler="numpyro")`` runs the same sampler, but reports no tuning
+statistics and post-processes every draw through the whole model; driving NumPyro
+directly keeps the leapfrog count of tuning and sampling and skips that work. The log
+density is PyMC's (``get_jaxified_logp``): nothing here restates the network.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+#: NumPyro's extra fields, under PyMC's names for sampler statistics.
+_FIELDS = {
+    "diverging": "diverging",
+    "num_steps": "n_steps",
+    "accept_prob": "acceptance_rate",
+    "energy": "energy",
+    "potential_energy": "lp",
+    "adapt_state.step_size": "step_size",
+}
+
+
+def use_host_devices(count: int) -> None:
+    """Let JAX see ``count`` CPU devices, so chains can run in parallel.
+
+    Takes effect only if JAX has not yet created its CPU backend in this process.
+    """
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_force_host_platform_device_count" not in flags:
+        flag = f"--xla_force_host_platform_device_count={count}"
+        os.environ["XLA_FLAGS"] = f"{flags} {flag}".strip()
+
+
+def _initial_points(model: pm.Model, chains: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Model's initial point jittered by U(-1, 1) per chain (PyMC's ``jitter`` init)."""
+    point = model.initial_point()
+    return [
+        point[v.name] + rng.uniform(-1, 1, size=(chains, *point[v.name].shape))
+        for v in model.value_vars
+    ]
+
+
+def _stats(fields: dict, tree_depth_max: int) -> xr.Dataset:
+    data = {
+        name: (("chain", "draw"), np.asarray(fields[key]))
+        for key, name in _FIELDS.items()
+        if key in fields
+    }
+    stats = xr.Dataset(data)
+    stats["lp"] = -stats["lp"]
+    stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(np.int64)
+    stats["reached_max_treedepth"] = stats["tree_depth"] >= tree_depth_max
+    return stats
+
+
+def sample_numpyro(
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    target_accept: float,
+    random_seed: int | None,
+    max_tree_depth: int = 10,
+) -> tuple[xr.Dataset, xr.Dataset]:
+    """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
+
+    Chains run in parallel, one per JAX CPU device (see :func:`use_host_devices`),
+    or one after another if there are fewer devices than chains.
+
+    Returns
+    -------
+    posterior : xarray.Dataset
+        The free variables, dims ``(chain, draw, ...)`` with the model's dims.
+    sample_stats : xarray.Dataset
+        PyMC's names; attr ``gradient_evaluations``: leapfrog steps of tuning and
+        sampling.
+    """
+    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
+        raise ValueError("the JAX NUTS driver handles untransformed variables only")
+    use_host_devices(chains)
+    import jax
+    from numpyro.infer import MCMC, NUTS
+    from pymc.sampling.jax import get_jaxified_logp
+
+    logp = get_jaxified_logp(model)
+    kernel = NUTS(
+        potential_fn=lambda xs: -logp(xs),
+        target_accept_prob=target_accept,
+        max_tree_depth=max_tree_depth,
+    )
+    method = "parallel" if jax.local_device_count() >= chains else "sequential"
+    mcmc = MCMC(
+        kernel,
+        num_warmup=tune,
+        num_samples=draws,
+        num_chains=chains,
+        chain_method=method,
+        progress_bar=False,
+    )
+    rng = np.random.default_rng(random_seed)
+    key_warmup, key_run = jax.random.split(jax.random.PRNGKey(rng.integers(2**31)))
+    init = _initial_points(model, chains, rng)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="There are not enough devices")
+        mcmc.warmup(key_warmup, init_params=init, extra_fields=("num_steps",), collect_warmup=True)
+        tuning = int(np.sum(mcmc.get_extra_fields()["num_steps"])) if tune else 0
+        mcmc.run(key_run, extra_fields=tuple(_FIELDS))
+    values = mcmc.get_samples(group_by_chain=True)
+    names = [v.name for v in model.value_vars]
+    posterior = xr.Dataset(
+        {
+            n: (("chain", "draw", *model.named_vars_to_dims.get(n, ())), np.asarray(v))
+            for n, v in zip(names, values, strict=True)
+        },
+        coords={
+            d: list(model.coords[d]) for n in names for d in model.named_vars_to_dims.get(n, ())
+        },
+    )
+    stats = _stats(mcmc.get_extra_fields(group_by_chain=True), max_tree_depth)
+    stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
+    return posterior, stats
