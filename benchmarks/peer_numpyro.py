@@ -18,8 +18,8 @@ from numpyro.infer.autoguide import AutoNormal
 
 
 def model(X, y=None, *, hidden=12, prior_sigma=1.0):
-    """The BNN: ``X (n, d)`` -> logit ``(n,)``; observe ``y`` if given."""
-    n, d = X.shape
+    """Define the BNN: ``X (n, d)`` -> logit ``(n,)``; observe ``y`` if given."""
+    d = X.shape[1]
     prior = dist.Normal(0.0, prior_sigma)
     w0 = numpyro.sample("w0", prior.expand([d, hidden]).to_event(2))
     b0 = numpyro.sample("b0", prior.expand([hidden]).to_event(1))

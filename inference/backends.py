@@ -1,9 +1,12 @@
 """Ways to compile and sample the one PyMC model, and the choice of the fastest.
 
-A backend names the NUTS implementation (PyMC's own, nutpie, NumPyro or BlackJAX) and
-PyTensor's compile mode for everything else: ADVI's optimisation step, and PyMC's or
-nutpie's NUTS (``"c"`` or ``"numba"``). The JAX samplers always compile the model's log
-density to JAX. Every backend evaluates the same model graph.
+A backend names the NUTS implementation (PyMC's own, nutpie or NumPyro) and PyTensor's
+compile mode for everything else: ADVI's optimisation step, and PyMC's or nutpie's NUTS
+(``"c"`` or ``"numba"``). NumPyro always runs the model's log density compiled to JAX.
+Every backend evaluates the same model graph.
+
+PyMC also offers BlackJAX; with PyMC 6.4 and BlackJAX 1.7 that path fails inside PyMC
+(BlackJAX's adaptation no longer takes ``progress_bar``), so it is not offered here.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 CompileMode = Literal["c", "numba"]
-Sampler = Literal["pymc", "nutpie", "numpyro", "blackjax"]
+Sampler = Literal["pymc", "nutpie", "numpyro"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,6 @@ class Backend:
 BACKENDS: dict[str, Backend] = {
     "numpyro": Backend("numba", "numpyro", ("numpyro", "jax", "numba")),
     "nutpie": Backend("numba", "nutpie", ("nutpie", "numba")),
-    "blackjax": Backend("numba", "blackjax", ("blackjax", "jax", "numba")),
     "numba": Backend("numba", "pymc", ("numba",)),
     "pymc": Backend("c", "pymc", ()),
 }
@@ -64,6 +66,6 @@ def resolve(name: str) -> str:
         missing = [p for p in BACKENDS[name].requires if importlib.util.find_spec(p) is None]
         raise BackendError(
             f"backend {name!r} needs {', '.join(missing)}: "
-            'pip install "rupture-bnn[samplers]" (or choose another --backend)'
+            'pip install "rupture-bnn[nutpie]" (or choose another --backend)'
         )
     return name

@@ -46,13 +46,13 @@ def _initial_points(model: pm.Model, chains: int, rng: np.random.Generator) -> l
     ]
 
 
-def _stats(fields: dict, tree_depth_max: int) -> xr.Dataset:
+def _stats(fields: dict, tree_depth_max: int, coords: dict) -> xr.Dataset:
     data = {
         name: (("chain", "draw"), np.asarray(fields[key]))
         for key, name in _FIELDS.items()
         if key in fields
     }
-    stats = xr.Dataset(data)
+    stats = xr.Dataset(data, coords=coords)
     stats["lp"] = -stats["lp"]
     stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(np.int64)
     stats["reached_max_treedepth"] = stats["tree_depth"] >= tree_depth_max
@@ -107,6 +107,8 @@ def sample_numpyro(
     rng = np.random.default_rng(random_seed)
     key_warmup, key_run = jax.random.split(jax.random.PRNGKey(rng.integers(2**31)))
     init = _initial_points(model, chains, rng)
+    if chains == 1:  # NumPyro takes one chain's initial values without the chain axis
+        init = [x[0] for x in init]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="There are not enough devices")
         mcmc.warmup(key_warmup, init_params=init, extra_fields=("num_steps",), collect_warmup=True)
@@ -114,15 +116,15 @@ def sample_numpyro(
         mcmc.run(key_run, extra_fields=tuple(_FIELDS))
     values = mcmc.get_samples(group_by_chain=True)
     names = [v.name for v in model.value_vars]
+    sample = {"chain": np.arange(chains), "draw": np.arange(draws)}
     posterior = xr.Dataset(
         {
             n: (("chain", "draw", *model.named_vars_to_dims.get(n, ())), np.asarray(v))
             for n, v in zip(names, values, strict=True)
         },
-        coords={
-            d: list(model.coords[d]) for n in names for d in model.named_vars_to_dims.get(n, ())
-        },
+        coords=sample
+        | {d: list(model.coords[d]) for n in names for d in model.named_vars_to_dims.get(n, ())},
     )
-    stats = _stats(mcmc.get_extra_fields(group_by_chain=True), max_tree_depth)
+    stats = _stats(mcmc.get_extra_fields(group_by_chain=True), max_tree_depth, sample)
     stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
     return posterior, stats

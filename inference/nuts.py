@@ -9,7 +9,7 @@ import pymc as pm
 import xarray as xr
 
 from inference.backends import BACKENDS
-from inference.jax_nuts import sample_numpyro, use_host_devices
+from inference.jax_nuts import sample_numpyro
 
 #: Sampler statistics every backend is brought to, under PyMC's names.
 _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth"}
@@ -28,12 +28,11 @@ def _harmonise(stats: xr.Dataset) -> xr.Dataset:
 
 
 def _sample_pymc(model, *, backend: str, tune: int, init: str, **options):
-    """``pm.sample`` with PyMC's, nutpie's or BlackJAX's NUTS; keep the free variables."""
+    """``pm.sample`` with PyMC's or nutpie's NUTS; keep the free variables."""
     spec = BACKENDS[backend]
-    extra = {"init": init} if spec.sampler == "pymc" else {}
-    if spec.sampler == "blackjax":
-        use_host_devices(options["chains"])
-        extra["nuts"] = {"chain_method": "parallel"}
+    # PyMC's own chains run in processes; fork them from a clean server process, as
+    # forking a process in which JAX has started its threads can deadlock
+    extra = {"init": init, "mp_ctx": "forkserver"} if spec.sampler == "pymc" else {}
     with model:
         tree = pm.sample(
             tune=tune,
@@ -46,9 +45,8 @@ def _sample_pymc(model, *, backend: str, tune: int, init: str, **options):
             **extra,
         )
     stats = _harmonise(tree["sample_stats"].to_dataset())
-    if "warmup_sample_stats" in tree.children or not tune:
-        warm = tree["warmup_sample_stats"]["n_steps"].sum() if tune else 0
-        stats.attrs["gradient_evaluations"] = int(warm) + int(stats["n_steps"].sum())
+    warm = int(tree["warmup_sample_stats"]["n_steps"].sum()) if tune else 0
+    stats.attrs["gradient_evaluations"] = warm + int(stats["n_steps"].sum())
     return tree["posterior"].to_dataset(), stats
 
 
@@ -98,7 +96,7 @@ def fit_nuts(
         Groups ``posterior`` (the free variables only, not the per-row ``p``)
         and ``sample_stats`` (PyMC's names for every backend), whose attr
         ``gradient_evaluations`` counts the leapfrog steps of tuning and sampling
-        together (absent where a sampler does not report its tuning: BlackJAX).
+        together.
     """
     if cores is None:
         cores = min(chains, len(os.sched_getaffinity(0)))

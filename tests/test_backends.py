@@ -1,0 +1,77 @@
+"""Every backend samples the same posterior: same predictions within Monte Carlo error."""
+
+import numpy as np
+import pytest
+
+from inference.backends import AUTO_ORDER, BACKENDS, BackendError, available, resolve
+from inference.model import build_model
+from inference.nuts import fit_nuts
+from inference.predict import predict_proba
+from study.preprocess import prepare
+
+# PyTensor's C backend warns that pip-installed PyTensor finds no BLAS (one reason it is slow)
+pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning")
+
+SETTINGS = {"draws": 300, "tune": 300, "chains": 2}
+
+
+@pytest.fixture(scope="module")
+def prepared(synthetic):
+    return prepare(synthetic, random_state=3)
+
+
+@pytest.fixture(scope="module")
+def model(prepared):
+    return build_model(
+        prepared.X, prepared.y, weight=prepared.weight, features=prepared.features, hidden=2
+    )
+
+
+@pytest.fixture(scope="module")
+def reference(model, prepared):
+    """Test predictions of the default backend."""
+    tree = fit_nuts(model, backend=resolve("auto"), random_seed=1, **SETTINGS)
+    return predict_proba(model, tree["posterior"], prepared.X_test)
+
+
+def test_auto_takes_the_first_installed_backend():
+    assert resolve("auto") == next(b for b in AUTO_ORDER if available(b))
+    assert resolve("auto") == "numpyro"  # the fastest, a core dependency
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(BackendError, match="unknown backend 'stan'"):
+        resolve("stan")
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "numpyro"])
+def test_backend_matches_the_default_within_monte_carlo_error(backend, model, prepared, reference):
+    tree = fit_nuts(model, backend=backend, random_seed=2, **SETTINGS)
+    p = predict_proba(model, tree["posterior"], prepared.X_test)
+    assert p.shape == reference.shape
+    diff = np.abs(p.mean(("chain", "draw")) - reference.mean(("chain", "draw")))
+    # standard error of the difference of two means, with 4x fewer effective draws than draws
+    n_eff = SETTINGS["chains"] * SETTINGS["draws"] / 4
+    se = np.sqrt((p.var(("chain", "draw")) + reference.var(("chain", "draw"))) / n_eff)
+    assert float((diff / se).max()) < 5, backend
+    stats = tree["sample_stats"]
+    for name in ("diverging", "n_steps", "tree_depth", "step_size", "acceptance_rate"):
+        assert stats[name].dims == ("chain", "draw"), (backend, name)
+
+
+@pytest.mark.parametrize("backend", ["numpyro", "nutpie", "pymc"])
+def test_backend_is_deterministic_given_a_seed(backend, model):
+    options = {"draws": 20, "tune": 20, "chains": 2, "backend": backend}
+    first, again = (fit_nuts(model, random_seed=5, **options) for _ in range(2))
+    other = fit_nuts(model, random_seed=6, **options)
+    np.testing.assert_array_equal(first["posterior"]["w0"], again["posterior"]["w0"])
+    assert not np.array_equal(first["posterior"]["w0"], other["posterior"]["w0"])
+    assert first["sample_stats"].attrs["gradient_evaluations"] > 20 * 2
+
+
+def test_jax_driver_counts_tuning_and_sampling_steps(model):
+    tree = fit_nuts(model, draws=30, tune=40, chains=2, backend="numpyro", random_seed=4)
+    stats = tree["sample_stats"]
+    assert stats.attrs["gradient_evaluations"] > int(stats["n_steps"].sum())
+    assert set(tree["posterior"].data_vars) == {"w0", "b0", "w1", "b1"}
+    assert tree["posterior"]["w0"].dims == ("chain", "draw", "feature", "hidden")
