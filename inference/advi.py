@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pymc as pm
 import xarray as xr
+from pymc.pytensorf import get_mode
 from pymc.variational.callbacks import Callback
 from scipy import stats
 
@@ -95,9 +96,24 @@ def _approximation_parameters(model: pm.Model, approx) -> xr.Dataset:
     )
 
 
-def _draw_log_densities(model: pm.Model, values: xr.Dataset, parameters: xr.Dataset):
+def _draw(parameters: xr.Dataset, draws: int, rng: np.random.Generator) -> xr.Dataset:
+    """Draw from the mean-field normal, as one chain: ``mean + sd * N(0, 1)`` per element."""
+    data = {}
+    for name, q in parameters.data_vars.items():
+        mean, sd = q.sel(stat="mean").to_numpy(), q.sel(stat="sd").to_numpy()
+        values = mean + sd * rng.standard_normal((1, draws, *mean.shape))
+        data[name] = (("chain", "draw", *q.dims[1:]), values)
+    coords = {"chain": [0], "draw": np.arange(draws)}
+    return xr.Dataset(
+        data, coords=coords | {d: parameters[d] for d in parameters.dims if d != "stat"}
+    )
+
+
+def _draw_log_densities(
+    model: pm.Model, values: xr.Dataset, parameters: xr.Dataset, *, mode: str
+) -> xr.Dataset:
     """Compute log p(θ, y) and log q(θ) for each draw of the unconstrained variables."""
-    logp = model.compile_logp()
+    logp = model.compile_logp(mode=get_mode("cvm" if mode == "c" else mode))
     names = list(parameters.data_vars)
     stacked = {n: values[n].stack(sample=("chain", "draw")).transpose("sample", ...) for n in names}
     n_draws = values.sizes["chain"] * values.sizes["draw"]
@@ -130,7 +146,7 @@ def fit_advi(
     window: int = 1000,
     tolerance: float = 1e-3,
     draws: int = 1000,
-    mode: str = "c",
+    mode: str = "numba",
     random_seed: int | None = None,
     progressbar: bool = False,
 ) -> ADVIFit:
@@ -139,8 +155,8 @@ def fit_advi(
     Parameters
     ----------
     model : pymc.Model
-        The network from :func:`inference.model.build_model` (any model with
-        continuous free variables works).
+        The network from :func:`inference.model.build_model` (any model whose
+        free variables are continuous and untransformed works).
     learning_rate : float
         Adam's step size.
     max_steps : int
@@ -160,6 +176,8 @@ def fit_advi(
     -------
     ADVIFit
     """
+    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
+        raise ValueError("fit_advi handles models whose free variables are untransformed")
     fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(2)
     rule = LossConvergence(window=window, tolerance=tolerance)
     with model:
@@ -173,13 +191,12 @@ def fit_advi(
         )
     if not rule.converged:
         logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)
-    tree = approx.sample(draws, random_seed=int(draw_seed), include_transformed=True)
-    values = tree["posterior"].to_dataset()
     parameters = _approximation_parameters(model, approx)
+    values = _draw(parameters, draws, np.random.default_rng(draw_seed))
     return ADVIFit(
         posterior=values[[rv.name for rv in model.free_RVs]],
         loss=np.asarray(advi.hist),
         converged=rule.converged,
-        draw_stats=_draw_log_densities(model, values, parameters),
+        draw_stats=_draw_log_densities(model, values, parameters, mode=mode),
         parameters=parameters,
     )

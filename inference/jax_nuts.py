@@ -68,6 +68,7 @@ def sample_numpyro(
     target_accept: float,
     random_seed: int | None,
     max_tree_depth: int = 10,
+    progressbar: bool = False,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
 
@@ -102,7 +103,7 @@ def sample_numpyro(
         num_samples=draws,
         num_chains=chains,
         chain_method=method,
-        progress_bar=False,
+        progress_bar=progressbar,
     )
     rng = np.random.default_rng(random_seed)
     key_warmup, key_run = jax.random.split(jax.random.PRNGKey(rng.integers(2**31)))

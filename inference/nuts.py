@@ -8,7 +8,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.backends import BACKENDS
+from inference.backends import BACKENDS, resolve
 from inference.jax_nuts import sample_numpyro
 
 #: Sampler statistics every backend is brought to, under PyMC's names.
@@ -59,7 +59,7 @@ def fit_nuts(
     cores: int | None = None,
     target_accept: float = 0.9,
     init: str = "jitter+adapt_diag",
-    backend: str = "pymc",
+    backend: str = "auto",
     random_seed: int | None = None,
     progressbar: bool = False,
 ) -> xr.DataTree:
@@ -84,7 +84,8 @@ def fit_nuts(
         PyMC's initialisation and mass-matrix adaptation, e.g. ``"jitter+adapt_diag"``
         or ``"jitter+adapt_full"`` (a dense mass matrix); PyMC's own sampler only.
     backend : str
-        A key of :data:`inference.backends.BACKENDS`: the compile mode and sampler.
+        A key of :data:`inference.backends.BACKENDS`: the sampler and compile mode;
+        ``"auto"``: the fastest installed.
     random_seed : int, optional
         Seeds the chains' initialisation and sampling.
     progressbar : bool
@@ -100,6 +101,7 @@ def fit_nuts(
     """
     if cores is None:
         cores = min(chains, len(os.sched_getaffinity(0)))
+    backend = resolve(backend)
     if BACKENDS[backend].sampler == "numpyro":
         posterior, stats = sample_numpyro(
             model,
@@ -108,6 +110,7 @@ def fit_nuts(
             chains=chains,
             target_accept=target_accept,
             random_seed=random_seed,
+            progressbar=progressbar,
         )
     else:
         posterior, stats = _sample_pymc(
