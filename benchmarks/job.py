@@ -57,13 +57,7 @@ def _ours(method: str, args) -> dict:
     stats = extra["sample_stats"] if method == "nuts" else extra["vi_history"]
     gradients = int(stats.attrs["gradient_evaluations"])
     per_draw = float(stats["n_steps"].mean()) if method == "nuts" else np.nan
-    return {
-        "seconds": seconds,
-        "gradients": gradients,
-        "steps_per_draw": per_draw,
-        "p": p,
-        "y": data.y_test,
-    }
+    return seconds, gradients, per_draw, p, data.y_test
 
 
 def _config(method: str, args):
@@ -109,24 +103,17 @@ def _peer(method: str, args) -> dict:
         chains = args.chains
     p = np.asarray(peer.forward(data.X_test, *(draws[k] for k in ("w0", "b0", "w1", "b1"))))
     seconds = time.perf_counter() - start
-    p = p.reshape(chains, -1, p.shape[-1])
-    return {
-        "seconds": seconds,
-        "gradients": gradients,
-        "steps_per_draw": per_draw,
-        "p": p,
-        "y": data.y_test,
-    }
+    return seconds, gradients, per_draw, p.reshape(chains, -1, p.shape[-1]), data.y_test
 
 
 def run_job(name: str, args) -> dict:
     """Run one job; return its JSON-ready record."""
     cpu_start = time.process_time()
-    result = _ours(name, args) if name in ("advi", "nuts") else _peer(name, args)
+    job = _ours if name in ("advi", "nuts") else _peer
+    seconds, gradients, per_draw, p, y = job(name, args)
     cpu = time.process_time() - cpu_start
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu += children.ru_utime + children.ru_stime
-    p, y = result.pop("p"), result.pop("y")
     p_mean = p.mean(axis=(0, 1))
     vi = name in ("advi", "peer-svi")
     ess = float(p.shape[0] * p.shape[1]) if vi else _ess_median(p)
@@ -136,11 +123,13 @@ def run_job(name: str, args) -> dict:
     )
     return {
         "job": name,
-        **result,
+        "seconds": seconds,
+        "gradients": gradients,
+        "steps_per_draw": per_draw,
         "cpu_seconds": cpu,
-        "us_per_gradient": 1e6 * cpu / result["gradients"],
+        "us_per_gradient": 1e6 * cpu / gradients,
         "ess_p_median": ess,
-        "ess_per_second": ess / result["seconds"],
+        "ess_per_second": ess / seconds,
         "peak_mib": peak / 1024,
         "accuracy": float(np.mean((p_mean > 0.5) == (y == 1))),
         "p_mean": p_mean.tolist(),
