@@ -63,22 +63,11 @@ def _ours(method: str, args) -> dict:
 def _config(method: str, args):
     from study.config import RunConfig
 
+    common = {"seed": args.seed, "draws": args.draws, "backend": args.backend}
     if method == "advi":
         # equal steps: a window as long as the run switches the stopping rule off
-        return RunConfig(
-            seed=args.seed,
-            max_steps=args.steps,
-            window=args.steps,
-            draws=args.draws,
-            backend=args.backend,
-        )
-    return RunConfig(
-        seed=args.seed,
-        chains=args.chains,
-        tune=args.tune,
-        draws=args.draws,
-        backend=args.backend,
-    )
+        return RunConfig(max_steps=args.steps, window=args.steps, **common)
+    return RunConfig(chains=args.chains, tune=args.tune, **common)
 
 
 def _peer(method: str, args) -> dict:

@@ -46,7 +46,7 @@ def _initial_points(model: pm.Model, chains: int, rng: np.random.Generator) -> l
     ]
 
 
-def _stats(fields: dict, tree_depth_max: int, coords: dict) -> xr.Dataset:
+def _stats(fields: dict, coords: dict) -> xr.Dataset:
     data = {
         name: (("chain", "draw"), np.asarray(fields[key]))
         for key, name in _FIELDS.items()
@@ -54,8 +54,6 @@ def _stats(fields: dict, tree_depth_max: int, coords: dict) -> xr.Dataset:
     }
     stats = xr.Dataset(data, coords=coords)
     stats["lp"] = -stats["lp"]
-    stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(np.int64)
-    stats["reached_max_treedepth"] = stats["tree_depth"] >= tree_depth_max
     return stats
 
 
@@ -67,7 +65,6 @@ def sample_numpyro(
     chains: int,
     target_accept: float,
     random_seed: int | None,
-    max_tree_depth: int = 10,
     progressbar: bool = False,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
@@ -80,8 +77,8 @@ def sample_numpyro(
     posterior : xarray.Dataset
         The free variables, dims ``(chain, draw, ...)`` with the model's dims.
     sample_stats : xarray.Dataset
-        PyMC's names; attr ``gradient_evaluations``: leapfrog steps of tuning and
-        sampling.
+        NumPyro's statistics under PyMC's names; attr ``gradient_evaluations``:
+        leapfrog steps of tuning and sampling.
     """
     if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
         raise ValueError("the JAX NUTS driver handles untransformed variables only")
@@ -94,7 +91,6 @@ def sample_numpyro(
     kernel = NUTS(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,
-        max_tree_depth=max_tree_depth,
     )
     method = "parallel" if jax.local_device_count() >= chains else "sequential"
     mcmc = MCMC(
@@ -126,6 +122,6 @@ def sample_numpyro(
         coords=sample
         | {d: list(model.coords[d]) for n in names for d in model.named_vars_to_dims.get(n, ())},
     )
-    stats = _stats(mcmc.get_extra_fields(group_by_chain=True), max_tree_depth, sample)
+    stats = _stats(mcmc.get_extra_fields(group_by_chain=True), sample)
     stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
     return posterior, stats

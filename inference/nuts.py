@@ -13,6 +13,8 @@ from inference.jax_nuts import sample_numpyro
 
 #: Sampler statistics every backend is brought to, under PyMC's names.
 _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth"}
+#: Every sampler's default maximum tree depth, which this project keeps.
+_MAX_TREE_DEPTH = 10
 
 
 def _harmonise(stats: xr.Dataset) -> xr.Dataset:
@@ -23,7 +25,7 @@ def _harmonise(stats: xr.Dataset) -> xr.Dataset:
     if "tree_depth" not in stats:
         stats["tree_depth"] = np.floor(np.log2(stats["n_steps"] + 1)).astype(np.int64)
     if "reached_max_treedepth" not in stats:
-        stats["reached_max_treedepth"] = stats["tree_depth"] >= 10
+        stats["reached_max_treedepth"] = stats["tree_depth"] >= _MAX_TREE_DEPTH
     return stats
 
 
@@ -44,7 +46,7 @@ def _sample_pymc(model, *, backend: str, tune: int, init: str, **options):
             **options,
             **extra,
         )
-    stats = _harmonise(tree["sample_stats"].to_dataset())
+    stats = tree["sample_stats"].to_dataset()
     warm = int(tree["warmup_sample_stats"]["n_steps"].sum()) if tune else 0
     stats.attrs["gradient_evaluations"] = warm + int(stats["n_steps"].sum())
     return tree["posterior"].to_dataset(), stats
@@ -125,4 +127,4 @@ def fit_nuts(
             random_seed=random_seed,
             progressbar=progressbar,
         )
-    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": stats})
+    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": _harmonise(stats)})
