@@ -54,7 +54,7 @@ def fit_svi(X, y, *, steps, draws=1000, learning_rate=0.01, hidden=12, seed=0):
 
 
 def fit_nuts(
-    X, y, *, chains, warmup, draws, target_accept=0.9, dense_mass=False, hidden=12, seed=0
+    X, y, *, chains, warmup, draws, target_accept=0.8, dense_mass=False, hidden=12, seed=0
 ):
     """NumPyro NUTS; chains run in parallel on as many host devices as chains.
 

@@ -12,7 +12,13 @@ from pymc.pytensorf import get_mode
 from pymc.variational.callbacks import Callback
 from scipy import stats
 
+from inference import jax_advi
+
 logger = logging.getLogger(__name__)
+
+
+class ADVIError(ValueError):
+    """The optimisation diverged: its loss became NaN or infinite."""
 
 
 class LossConvergence(Callback):
@@ -20,7 +26,8 @@ class LossConvergence(Callback):
 
     Every ``window`` steps the mean loss of the latest window is compared with
     the mean of the window before it; the fit stops once the relative decrease
-    is below ``tolerance`` for ``patience`` checks in a row.
+    is below ``tolerance`` for ``patience`` checks in a row. A NaN or infinite
+    loss raises ``FloatingPointError`` (as ``pm.fit`` does for NaN).
 
     Parameters
     ----------
@@ -38,20 +45,30 @@ class LossConvergence(Callback):
         self.patience = patience
         self.stalled = 0
         self.converged = False
+        self._finite_until = 0
 
-    def __call__(self, approx, loss, i) -> None:  # noqa: D102
+    def check(self, loss: np.ndarray, i: int) -> str | None:
+        """Take the losses up to step ``i``; return why the fit stops, or None to go on."""
+        if not np.isfinite(loss[self._finite_until :]).all():
+            raise FloatingPointError(f"the ADVI loss is not finite before step {len(loss)}")
+        self._finite_until = len(loss)
         if i < 2 * self.window or (i + 1) % self.window:
-            return
+            return None
         current = np.mean(loss[i + 1 - self.window : i + 1])
         previous = np.mean(loss[i + 1 - 2 * self.window : i + 1 - self.window])
         decrease = (previous - current) / abs(previous)
         self.stalled = self.stalled + 1 if decrease < self.tolerance else 0
-        if self.stalled >= self.patience:
-            self.converged = True
-            raise StopIteration(
-                f"loss converged after {i + 1} steps (window mean {current:.2f}, "
-                f"relative decrease {decrease:.2e} < {self.tolerance:g})"
-            )
+        if self.stalled < self.patience:
+            return None
+        self.converged = True
+        return (
+            f"loss converged after {i + 1} steps (window mean {current:.2f}, "
+            f"relative decrease {decrease:.2e} < {self.tolerance:g})"
+        )
+
+    def __call__(self, approx, loss, i) -> None:  # noqa: D102
+        if (reason := self.check(loss, i)) is not None:
+            raise StopIteration(reason)
 
 
 @dataclass(frozen=True)
@@ -83,16 +100,57 @@ class ADVIFit:
     parameters: xr.Dataset
 
 
-def _approximation_parameters(model: pm.Model, approx) -> xr.Dataset:
-    """Return the mean-field normal's mean and sd per variable, with the model's dims."""
-    mean, sd = approx.mean.eval(), approx.std.eval()
-    data = {}
-    for name, (_, where, shape, _) in approx.groups[0].ordering.items():
-        dims = ("stat", *model.named_vars_to_dims.get(name, ()))
-        data[name] = (dims, np.stack([mean[where].reshape(shape), sd[where].reshape(shape)]))
+def _parameters(
+    model: pm.Model, mean: dict[str, np.ndarray], sd: dict[str, np.ndarray]
+) -> xr.Dataset:
+    """Arrange the mean-field normal's mean and sd per variable, with the model's dims."""
+    data = {
+        name: (("stat", *model.named_vars_to_dims.get(name, ())), np.stack([mean[name], sd[name]]))
+        for name in mean
+    }
     used = {d for dims, _ in data.values() for d in dims[1:]}
     return xr.Dataset(
         data, coords={"stat": ["mean", "sd"]} | {d: list(model.coords[d]) for d in used}
+    )
+
+
+def _fit_pymc(
+    model: pm.Model, rule: LossConvergence, *, learning_rate, max_steps, mode, seed, progressbar
+):
+    """``pm.ADVI().fit`` with Adam, one compiled step per Python call."""
+    with model:
+        advi = pm.ADVI(random_seed=seed)
+        approx = advi.fit(
+            max_steps,
+            obj_optimizer=pm.adam(learning_rate=learning_rate),
+            callbacks=[rule],
+            progressbar=progressbar,
+            backend=mode,
+        )
+    mean, sd = approx.mean.eval(), approx.std.eval()
+    shaped = {
+        name: (mean[where].reshape(shape), sd[where].reshape(shape))
+        for name, (_, where, shape, _) in approx.groups[0].ordering.items()
+    }
+    return (
+        {n: m for n, (m, _) in shaped.items()},
+        {n: s for n, (_, s) in shaped.items()},
+        np.asarray(advi.hist),
+    )
+
+
+def _fit_jax(
+    model: pm.Model, rule: LossConvergence, *, learning_rate, max_steps, seed, progressbar
+):
+    """Run the same algorithm with a window of steps per compiled JAX call."""
+    return jax_advi.optimise(
+        model,
+        learning_rate=learning_rate,
+        max_steps=max_steps,
+        window=rule.window,
+        stop=rule.check,
+        random_seed=seed,
+        progressbar=progressbar,
     )
 
 
@@ -113,11 +171,14 @@ def _draw_log_densities(
     model: pm.Model, values: xr.Dataset, parameters: xr.Dataset, *, mode: str
 ) -> xr.Dataset:
     """Compute log p(θ, y) and log q(θ) for each draw of the unconstrained variables."""
-    logp = model.compile_logp(mode=get_mode("cvm" if mode == "c" else mode))
     names = list(parameters.data_vars)
     stacked = {n: values[n].stack(sample=("chain", "draw")).transpose("sample", ...) for n in names}
     n_draws = values.sizes["chain"] * values.sizes["draw"]
-    lp = np.array([logp({n: stacked[n].values[i] for n in names}) for i in range(n_draws)])
+    if mode == "jax":
+        lp = jax_advi.log_density(model, {n: stacked[n].values for n in names})
+    else:
+        logp = model.compile_logp(mode=get_mode("cvm" if mode == "c" else mode))
+        lp = np.array([logp({n: stacked[n].values[i] for n in names}) for i in range(n_draws)])
     log_q = sum(
         stats.norm.logpdf(
             stacked[n].values,
@@ -166,7 +227,10 @@ def fit_advi(
     draws : int
         Draws taken from the approximation.
     mode : {"c", "numba", "jax"}
-        PyTensor's compile mode for the optimisation step.
+        How the optimisation runs: ``pm.fit`` with its step compiled by PyTensor's C
+        or numba backend, or (``"jax"``) the same algorithm with the model's log
+        density compiled to JAX and a window of steps per compiled call
+        (:mod:`inference.jax_advi`).
     random_seed : int, optional
         Seeds the fit and the draws.
     progressbar : bool
@@ -175,27 +239,34 @@ def fit_advi(
     Returns
     -------
     ADVIFit
+
+    Raises
+    ------
+    ADVIError
+        The loss became NaN or infinite: the step size is too large.
     """
     if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
         raise ValueError("fit_advi handles models whose free variables are untransformed")
     fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(2)
     rule = LossConvergence(window=window, tolerance=tolerance)
-    with model:
-        advi = pm.ADVI(random_seed=int(fit_seed))
-        approx = advi.fit(
-            max_steps,
-            obj_optimizer=pm.adam(learning_rate=learning_rate),
-            callbacks=[rule],
-            progressbar=progressbar,
-            backend=mode,
-        )
+    options = {"learning_rate": learning_rate, "max_steps": max_steps, "seed": int(fit_seed)}
+    try:
+        if mode == "jax":
+            mean, sd, loss = _fit_jax(model, rule, progressbar=progressbar, **options)
+        else:
+            mean, sd, loss = _fit_pymc(model, rule, mode=mode, progressbar=progressbar, **options)
+    except FloatingPointError:
+        raise ADVIError(
+            f"ADVI diverged: its loss became NaN or infinite at learning rate {learning_rate:g}; "
+            f"try a smaller learning rate, e.g. {learning_rate / 10:g}"
+        ) from None
     if not rule.converged:
         logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)
-    parameters = _approximation_parameters(model, approx)
+    parameters = _parameters(model, mean, sd)
     values = _draw(parameters, draws, np.random.default_rng(draw_seed))
     return ADVIFit(
         posterior=values[[rv.name for rv in model.free_RVs]],
-        loss=np.asarray(advi.hist),
+        loss=loss,
         converged=rule.converged,
         draw_stats=_draw_log_densities(model, values, parameters, mode=mode),
         parameters=parameters,

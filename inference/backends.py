@@ -1,9 +1,10 @@
 """Ways to compile and sample the one PyMC model, and the choice of the fastest.
 
-A backend names the NUTS implementation (PyMC's own, nutpie or NumPyro) and PyTensor's
-compile mode for everything else: ADVI's optimisation step, and PyMC's or nutpie's NUTS
-(``"c"`` or ``"numba"``). NumPyro always runs the model's log density compiled to JAX.
-Every backend evaluates the same model graph.
+A backend names the NUTS implementation (PyMC's own, nutpie or NumPyro) and how the
+rest is compiled: ADVI's optimisation, and PyMC's or nutpie's NUTS (PyTensor's ``"c"``
+or ``"numba"`` mode). The ``"numpyro"`` backend runs everything on the model's log
+density compiled to JAX: NumPyro's NUTS, and ADVI with a window of steps per compiled
+call (:mod:`inference.jax_advi`). Every backend evaluates the same model graph.
 
 PyMC also offers BlackJAX; with PyMC 6.4 and BlackJAX 1.7 that path fails inside PyMC
 (BlackJAX's adaptation no longer takes ``progress_bar``), so it is not offered here.
@@ -15,7 +16,7 @@ import importlib.util
 from dataclasses import dataclass
 from typing import Literal
 
-CompileMode = Literal["c", "numba"]
+CompileMode = Literal["c", "numba", "jax"]
 Sampler = Literal["pymc", "nutpie", "numpyro"]
 
 
@@ -30,7 +31,7 @@ class Backend:
 
 #: Every selectable backend, fastest first (measured: benchmarks/README.md).
 BACKENDS: dict[str, Backend] = {
-    "numpyro": Backend("numba", "numpyro", ("numpyro", "jax", "numba")),
+    "numpyro": Backend("jax", "numpyro", ("numpyro", "jax")),
     "nutpie": Backend("numba", "nutpie", ("nutpie", "numba")),
     "numba": Backend("numba", "pymc", ("numba",)),
     "pymc": Backend("c", "pymc", ()),

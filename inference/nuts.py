@@ -59,7 +59,7 @@ def fit_nuts(
     tune: int = 1000,
     chains: int = 4,
     cores: int | None = None,
-    target_accept: float = 0.9,
+    target_accept: float = 0.8,
     init: str = "jitter+adapt_diag",
     backend: str = "auto",
     random_seed: int | None = None,

@@ -42,7 +42,7 @@ class RunConfig:
     draws: int = 1000
     tune: int = 1000
     chains: int = 4
-    target_accept: float = 0.9
+    target_accept: float = 0.8
     nuts_init: str = "jitter+adapt_diag"
     backend: str = "auto"
     learning_rate: float = 0.01
