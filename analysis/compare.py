@@ -20,7 +20,7 @@ from scipy.stats import kendalltau, wasserstein_distance
 from sklearn.metrics import f1_score, roc_auc_score
 
 from analysis.alignment import HIDDEN_VARS, align_hidden_units, unit_vectors
-from analysis.diagnostics import prediction_convergence
+from analysis.diagnostics import prediction_ess
 from analysis.importance import importance_summary, permutation_importance
 from analysis.metrics import (
     SAMPLE_DIMS,
@@ -63,6 +63,11 @@ def check_comparable(a: xr.DataTree, b: xr.DataTree) -> None:
     if shapes[0] != shapes[1]:
         raise ComparisonError(
             f"the networks differ: (features, hidden units) {shapes[0]} vs {shapes[1]}"
+        )
+    features = [[str(f) for f in t["posterior"]["feature"].values] for t in (a, b)]
+    if features[0] != features[1]:
+        raise ComparisonError(
+            "the two files name their features differently; compare runs of the same data"
         )
 
 
@@ -203,13 +208,6 @@ def importance_comparison(
     return both, float(tau)
 
 
-def _ess_p(tree: xr.DataTree) -> float:
-    """Median bulk ESS of the test predictions; all draws for a single-chain VI fit."""
-    if "vi_history" in tree.children:
-        return float(tree["predictions"]["p"].sizes["draw"])  # independent draws from q
-    return float(prediction_convergence(tree)["p_ess_bulk"].median())
-
-
 def _gradient_evaluations(tree: xr.DataTree) -> float:
     for group in ("vi_history", "sample_stats"):
         if group in tree.children and "gradient_evaluations" in tree[group].attrs:
@@ -222,7 +220,7 @@ def cost_table(a: xr.DataTree, b: xr.DataTree, *, labels: tuple[str, str]) -> pd
     rows = {}
     for label, tree in zip(labels, (a, b), strict=True):
         seconds = float(tree.attrs["fit_seconds"])
-        ess = _ess_p(tree)
+        ess = prediction_ess(tree)
         rows[label] = {
             "fit_seconds": seconds,
             "gradient_evaluations": _gradient_evaluations(tree),

@@ -72,6 +72,18 @@ def prediction_convergence(tree: xr.DataTree) -> xr.Dataset:
     return _rhat_ess(tree["predictions"].to_dataset())
 
 
+def prediction_ess(tree: xr.DataTree) -> float:
+    """Function-space ESS: the median bulk ESS of the test predictions.
+
+    A variational fit (a file with ``vi_history``) draws independently from its
+    approximation, so its ESS is its number of draws (of the approximation, not of the
+    posterior).
+    """
+    if "vi_history" in tree.children:
+        return float(tree["predictions"]["p"].sizes["draw"])
+    return float(prediction_convergence(tree)["p_ess_bulk"].median())
+
+
 def convergence_table(tree: xr.DataTree) -> pd.DataFrame:
     """Worst and median R-hat and ESS: of the test predictions and of the aligned weights.
 

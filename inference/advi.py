@@ -260,6 +260,9 @@ def fit_advi(
             f"ADVI diverged: its loss became NaN or infinite at learning rate {learning_rate:g}; "
             f"try a smaller learning rate, e.g. {learning_rate / 10:g}"
         ) from None
+    if not rule.converged and len(loss) < max_steps:
+        # pm.fit catches KeyboardInterrupt and returns the fit so far: not a result
+        raise KeyboardInterrupt(f"ADVI interrupted after {len(loss)} steps")
     if not rule.converged:
         logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)
     parameters = _parameters(model, mean, sd)

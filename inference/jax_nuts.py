@@ -8,7 +8,6 @@ density is PyMC's (``get_jaxified_logp``): nothing here restates the network.
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
@@ -24,17 +23,6 @@ _FIELDS = {
     "potential_energy": "lp",
     "adapt_state.step_size": "step_size",
 }
-
-
-def use_host_devices(count: int) -> None:
-    """Let JAX see ``count`` CPU devices, so chains can run in parallel.
-
-    Takes effect only if JAX has not yet created its CPU backend in this process.
-    """
-    flags = os.environ.get("XLA_FLAGS", "")
-    if "xla_force_host_platform_device_count" not in flags:
-        flag = f"--xla_force_host_platform_device_count={count}"
-        os.environ["XLA_FLAGS"] = f"{flags} {flag}".strip()
 
 
 def _initial_points(model: pm.Model, chains: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -65,12 +53,14 @@ def sample_numpyro(
     chains: int,
     target_accept: float,
     random_seed: int | None,
+    parallel: bool = True,
     progressbar: bool = False,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
 
-    Chains run in parallel, one per JAX CPU device (see :func:`use_host_devices`),
-    or one after another if there are fewer devices than chains.
+    With ``parallel``, chains run in parallel, one per JAX CPU device, or one after
+    another if there are fewer devices than chains (importing PyMC's JAX module gives
+    JAX 100 CPU devices, unless JAX had started before); without, one after another.
 
     Returns
     -------
@@ -82,7 +72,6 @@ def sample_numpyro(
     """
     if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
         raise ValueError("the JAX NUTS driver handles untransformed variables only")
-    use_host_devices(chains)
     import jax
     from numpyro.infer import MCMC, NUTS
     from pymc.sampling.jax import get_jaxified_logp
@@ -92,7 +81,7 @@ def sample_numpyro(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,
     )
-    method = "parallel" if jax.local_device_count() >= chains else "sequential"
+    method = "parallel" if parallel and jax.local_device_count() >= chains else "sequential"
     mcmc = MCMC(
         kernel,
         num_warmup=tune,

@@ -79,7 +79,8 @@ def fit_nuts(
         Kept draws, tuning steps and chains.
     cores : int, optional
         Chains run in parallel; by default as many as there are usable CPUs
-        (PyMC's own default halves the count, assuming hyperthreads).
+        (PyMC's own default halves the count, assuming hyperthreads). With one,
+        every backend runs the chains one after another.
     target_accept : float
         Target acceptance rate of step-size adaptation.
     init : str
@@ -112,6 +113,7 @@ def fit_nuts(
             chains=chains,
             target_accept=target_accept,
             random_seed=random_seed,
+            parallel=cores > 1,
             progressbar=progressbar,
         )
     else:

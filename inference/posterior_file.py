@@ -1,15 +1,21 @@
 """The posterior file: an ArviZ InferenceData netCDF file, the only hand-off downstream.
 
 Groups, dims and root attrs follow the contract in the project's design notes;
-:func:`validate` checks it, :func:`save` writes atomically (a temporary file in
-the same directory renamed into place), :func:`load` opens and checks a file.
+:func:`validate` (from :mod:`inference.contract`) checks it, :func:`save` writes
+atomically (a temporary file in the same directory renamed into place), :func:`load`
+opens a file as untrusted data and checks it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
+import sys
+import warnings
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -19,39 +25,39 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.model import PARAM_DIMS, PARAMS, build_model
+from inference.contract import (
+    CONTRACT,
+    REQUIRED_ATTRS,
+    PosteriorFileError,
+    read_config,
+    validate,
+)
+from inference.model import PARAMS, build_model
+
+__all__ = [
+    "CONTRACT",
+    "ENGINE",
+    "REQUIRED_ATTRS",
+    "OutputError",
+    "PosteriorFileError",
+    "assemble",
+    "atomic_write",
+    "library_versions",
+    "load",
+    "read_config",
+    "rebuild_model",
+    "remove_partial_files",
+    "save",
+    "study_version",
+    "validate",
+]
 
 ENGINE = "h5netcdf"
-#: Root attrs every file carries.
-REQUIRED_ATTRS = (
-    "method",
-    "study_version",
-    "created",
-    "config",
-    "seed",
-    "data_sha256",
-    "library_versions",
-    "fit_seconds",
-)
-#: Group -> variable -> dims, beyond the sample dims where those apply.
-CONTRACT = {
-    "posterior": {n: ("chain", "draw", *d) for n, d in PARAM_DIMS.items()},
-    "prior": {n: ("chain", "draw", *d) for n, d in PARAM_DIMS.items()},
-    "observed_data": {"y": ("obs",)},
-    "constant_data": {
-        "X": ("obs", "feature"),
-        "weight": ("obs",),
-        "x_mean": ("feature",),
-        "x_std": ("feature",),
-    },
-    "predictions": {"p": ("chain", "draw", "test")},
-    "predictions_constant_data": {"X": ("test", "feature"), "y": ("test",)},
-}
 _LIBRARIES = ("pymc", "pytensor", "arviz", "xarray", "numpy", "h5netcdf", "scikit-learn")
 
 
-class PosteriorFileError(ValueError):
-    """A posterior file is missing, unreadable or breaks the contract."""
+class OutputError(OSError):
+    """A file cannot be written where it was asked for."""
 
 
 def library_versions() -> dict[str, str]:
@@ -151,28 +157,6 @@ def assemble(
     return tree
 
 
-def validate(tree: xr.DataTree) -> None:
-    """Check a DataTree against the posterior-file contract.
-
-    Raises
-    ------
-    PosteriorFileError
-        Naming the first missing group, variable, dim or attr.
-    """
-    for group, variables in CONTRACT.items():
-        if group not in tree.children:
-            raise PosteriorFileError(f"group {group!r} is missing")
-        for name, dims in variables.items():
-            if name not in tree[group].data_vars:
-                raise PosteriorFileError(f"variable {group}/{name} is missing")
-            found = tree[group][name].dims
-            if tuple(found) != dims:
-                raise PosteriorFileError(f"{group}/{name} has dims {found}, expected {dims}")
-    missing = [a for a in REQUIRED_ATTRS if a not in tree.attrs]
-    if missing:
-        raise PosteriorFileError(f"root attrs missing: {', '.join(missing)}")
-
-
 def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     """Write ``tree`` to ``path`` atomically: nothing appears there unless complete.
 
@@ -185,48 +169,120 @@ def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda tmp: tree.to_netcdf(tmp, engine=ENGINE))
 
 
+#: Temporary files being written by :func:`atomic_write` in this process.
+_PARTIAL: set[Path] = set()
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
 
     A reader never sees a half-written ``path``; if ``write`` fails or is
-    interrupted, the temporary file is removed and any old ``path`` is untouched.
+    interrupted (by any exception, ``KeyboardInterrupt`` included), the temporary
+    file is removed and any old ``path`` is untouched. While it exists, the
+    temporary file is listed for :func:`remove_partial_files`.
 
     Returns
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists and is not a regular file (a directory, a device), or the
+        directory cannot be made, or the file cannot be written there.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and not path.is_file():  # never rename over a directory or a device
+        raise OutputError(f"cannot write {path}: it exists and is not a regular file")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _PARTIAL.add(tmp)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
         os.replace(tmp, path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove(tmp)
     return path
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(OSError):  # never mask why the write failed
+        tmp.unlink(missing_ok=True)
+    _PARTIAL.discard(tmp)
+
+
+def remove_partial_files() -> None:
+    """Remove the temporary files of writes still in progress (for a forced exit)."""
+    for tmp in list(_PARTIAL):
+        _remove(tmp)
+
+
+#: What h5py, h5netcdf and xarray raise on bytes that are not a readable netCDF file:
+#: the kinds seen when truncating and corrupting real posterior files
+#: (tests/test_properties.py does so at random).
+_READ_ERRORS = (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, IndexError)
+
+
+@contextmanager
+def _unraisable_ignored():
+    """Silence what h5netcdf reports, while being collected, about a file it failed to open."""
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        yield
+    finally:
+        gc.collect()
+        sys.unraisablehook = previous
+
+
+def _read(path: Path) -> xr.DataTree:
+    """Read a netCDF file into memory, decoding nothing but numbers and text."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the contract, not a library's warning, judges the file
+        with xr.open_datatree(
+            path,
+            engine=ENGINE,
+            phony_dims="access",
+            decode_times=False,
+            decode_timedelta=False,
+        ) as tree:
+            return tree.load()
 
 
 def load(path: str | os.PathLike) -> xr.DataTree:
     """Open a posterior file into memory and check its contract.
 
+    The file is data, never code: nothing in it is unpickled or evaluated, its JSON
+    attrs are parsed as JSON, and no path written inside it is opened.
+
     Raises
     ------
     PosteriorFileError
-        The file is missing, not netCDF, or breaks the contract.
+        The file is missing, not netCDF, truncated or corrupt, or breaks the contract.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise PosteriorFileError(f"posterior file {path} not found")
-    try:
-        with xr.open_datatree(path, engine=ENGINE) as tree:
-            tree = tree.load()
-    except (OSError, ValueError) as err:
-        raise PosteriorFileError(f"{path} is not a readable netCDF file ({err})") from None
+    if not path.is_file():
+        raise PosteriorFileError(f"posterior file {path} is not a regular file")
+    message = None
+    with _unraisable_ignored():
+        try:
+            tree = _read(path)
+        except _READ_ERRORS as err:
+            reason = (str(err).splitlines() or [type(err).__name__])[0]
+            message = f"{path} is not a readable netCDF file ({reason})"
+    if message is not None:
+        raise PosteriorFileError(message)
     try:
         validate(tree)
     except PosteriorFileError as err:
-        raise PosteriorFileError(f"{path}: {err}") from None
+        raise PosteriorFileError(
+            f"{path} is not a valid rupture-bnn posterior file: {err}"
+        ) from None
     return tree
 
 
@@ -247,7 +303,7 @@ def rebuild_model(tree: xr.DataTree) -> pm.Model:
         The model of :func:`inference.model.build_model`, ready to evaluate the stored
         draws (e.g. with :func:`inference.predict.predict_proba`).
     """
-    config = json.loads(tree.attrs["config"])
+    config = read_config(tree)
     constant = tree["constant_data"]
     return build_model(
         constant["X"].to_numpy(),
@@ -255,6 +311,6 @@ def rebuild_model(tree: xr.DataTree) -> pm.Model:
         weight=constant["weight"].to_numpy(),
         features=[str(f) for f in constant["feature"].values],
         hidden=tree["posterior"].sizes["hidden"],
-        prior_sigma=float(config.get("prior_sigma", 1.0)),
-        likelihood=config.get("likelihood", "bernoulli"),
+        prior_sigma=float(config["prior_sigma"]),
+        likelihood=config["likelihood"],
     )

@@ -10,8 +10,11 @@ from two CSV files with a header naming the same columns.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import logging
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,19 +112,22 @@ def verify_paper_files(directory: Path) -> dict[str, str]:
     DataError
         A file is missing, or its hash is not the published one.
     """
-    hashes = {}
-    for name, expected in PAPER_FILES.items():
-        path = directory / name
-        if not path.is_file():
-            raise DataError(f"data file {path} not found (expected the paper's {name} there)")
-        actual = sha256sum(path)
-        if actual != expected:
-            raise DataError(
-                f"sha256 mismatch for {path}: expected {expected}, got {actual}; "
-                "refusing a file that is not the published one"
-            )
-        hashes[name] = actual
-    return hashes
+    return {name: _verified(directory, name)[1] for name in PAPER_FILES}
+
+
+def _verified(directory: Path, name: str) -> tuple[bytes, str]:
+    """Read one of the paper's files once and check its sha256; return its bytes and hash."""
+    path = directory / name
+    if not path.is_file():
+        raise DataError(f"data file {path} not found (expected the paper's {name} there)")
+    data = _read_bytes(path)
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != PAPER_FILES[name]:
+        raise DataError(
+            f"sha256 mismatch for {path}: expected {PAPER_FILES[name]}, got {actual}; "
+            "refusing a file that is not the published one"
+        )
+    return data, actual
 
 
 def download_paper_files(directory: Path, *, base_url: str = BASE_URL) -> dict[str, str]:
@@ -161,59 +167,164 @@ def download_paper_files(directory: Path, *, base_url: str = BASE_URL) -> dict[s
     return verify_paper_files(directory)
 
 
-def _read_paper_file(path: Path) -> pd.DataFrame:
-    frame = pd.read_csv(path, sep=r"\s+", header=None, names=[*FEATURES, LABEL])
-    return _checked(frame, path)
+#: Every column a data file must hold, in the order the study uses them.
+COLUMNS = (*FEATURES, LABEL)
+#: What each column must hold, for error messages.
+_EXPECTED = {LABEL: "0 = arrested or 1 = propagated"}
 
 
-def _checked(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    missing = [c for c in (*FEATURES, LABEL) if c not in frame.columns]
-    if missing:
+def _shown(text: str) -> str:
+    """Quote a cell for an error message: one line, at most 40 characters."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    if not path.is_file():
+        raise DataError(f"{path}: not a regular file (expected a data file)")
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror})") from None
+
+
+def _decoded(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
         raise DataError(
-            f"{path}: missing column(s) {', '.join(missing)}; "
-            f"expected a header with {', '.join((*FEATURES, LABEL))}"
+            f"{path}: byte {err.start + 1} is not UTF-8 text (expected a text file)"
+        ) from None
+
+
+def _cell(path: Path, line: int, column: str, text: str) -> float:
+    """Parse one cell: a finite number, and 0 or 1 in the label column."""
+    where = f"{path}: line {line}, column {column!r}: value {_shown(text)}"
+    expected = _EXPECTED.get(column, "a finite number")
+    cell = text.strip()
+    try:
+        value = float(cell) if cell and "_" not in cell else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise DataError(f"{where} is not a number (expected {expected})")
+    if not math.isfinite(value):
+        raise DataError(f"{where} is not finite (expected {expected})")
+    if column == LABEL and value not in (0.0, 1.0):
+        raise DataError(f"{where} is not 0 or 1 (expected {expected})")
+    return value
+
+
+def _table(path: Path, rows: list[tuple[int, list[str]]], header: list[str]) -> pd.DataFrame:
+    """Check every row's length and every cell of :data:`COLUMNS`; return those columns."""
+    where = {name: header.index(name) for name in COLUMNS}
+    values = []
+    for line, row in rows:
+        if len(row) != len(header):
+            raise DataError(
+                f"{path}: line {line} has {len(row)} values "
+                f"(expected {len(header)}, one per column of the header)"
+            )
+        values.append([_cell(path, line, name, row[where[name]]) for name in COLUMNS])
+    if not values:
+        raise DataError(f"{path}: no data rows (expected one line per simulation)")
+    return pd.DataFrame(values, columns=list(COLUMNS)).astype({LABEL: "int64"})
+
+
+def _paper_table(path: Path, data: bytes) -> pd.DataFrame:
+    """Parse a paper file: no header, nine whitespace-separated values per line."""
+    lines = _decoded(path, data).splitlines()
+    rows = [(n, line.split()) for n, line in enumerate(lines, start=1) if line.strip()]
+    return _table(path, rows, list(COLUMNS))
+
+
+def _csv_header(path: Path, line: int, header: list[str]) -> list[str]:
+    names = [name.strip() for name in header]
+    wanted = f"expected a header naming {', '.join(COLUMNS)}, each once"
+    missing = [name for name in COLUMNS if name not in names]
+    if missing:
+        shown = ", ".join(repr(m) for m in missing)
+        raise DataError(f"{path}: line {line}, the header, is missing column(s) {shown} ({wanted})")
+    repeated = next((name for name in COLUMNS if names.count(name) > 1), None)
+    if repeated is not None:
+        raise DataError(
+            f"{path}: line {line}, the header, names column {repeated!r} "
+            f"{names.count(repeated)} times ({wanted})"
         )
-    frame = frame[[*FEATURES, LABEL]]
-    numeric = frame.apply(pd.to_numeric, errors="coerce")
-    bad = numeric.isna().any(axis=1)
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0])
-        raise DataError(f"{path}: row {row + 1} has a missing or non-numeric value")
-    if not numeric[LABEL].isin([0, 1]).all():
-        raise DataError(f"{path}: column {LABEL} must hold only 0 and 1")
-    if len(numeric) == 0:
-        raise DataError(f"{path}: no rows")
-    return numeric.astype({LABEL: "int64"}).reset_index(drop=True)
+    return names
+
+
+def _csv_table(path: Path, data: bytes) -> pd.DataFrame:
+    """Parse a user's CSV file: a header line, then one line per simulation."""
+    reader = csv.reader(io.StringIO(_decoded(path, data), newline=""))
+    try:
+        rows = [(reader.line_num, row) for row in reader if row]
+    except csv.Error as err:
+        raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({err})") from None
+    if not rows:
+        raise DataError(f"{path}: empty file (expected a header naming {', '.join(COLUMNS)})")
+    (line, header), body = rows[0], rows[1:]
+    return _table(path, body, _csv_header(path, line, header))
+
+
+def _check_splits(train: pd.DataFrame, test: pd.DataFrame, *, sources: tuple[str, str]) -> None:
+    """Refuse a training set too small to fit, and a split with one class only."""
+    if len(train) < len(FEATURES):
+        raise DataError(
+            f"{sources[0]}: {len(train)} training rows, fewer than the {len(FEATURES)} "
+            f"features (expected at least {len(FEATURES)} rows)"
+        )
+    for frame, split, source in zip((train, test), ("training", "test"), sources, strict=True):
+        labels = frame[LABEL].unique()
+        if len(labels) < 2:
+            raise DataError(
+                f"{source}: every {split} simulation has label {labels[0]} "
+                "(expected both classes: 0 = arrested and 1 = propagated)"
+            )
 
 
 def load_paper_dataset(directory: Path, *, source: str = "") -> Dataset:
-    """Read the verified paper files: train = train + validate (1600 rows), test = 400 rows."""
-    hashes = verify_paper_files(directory)
+    """Read the paper's files: train = train + validate (1600 rows), test = 400 rows.
+
+    Each file is read once: its bytes are checked against the published sha256 and
+    then parsed, so nothing unverified is ever used.
+
+    Raises
+    ------
+    DataError
+        A file is missing, is not the published one, or (never for the published
+        files) is malformed.
+    """
+    read = {name: _verified(directory, name) for name in PAPER_FILES}
+    tables = [_paper_table(directory / name, data) for name, (data, _) in read.items()]
+    train = pd.concat(tables[:2], ignore_index=True)
     names = list(PAPER_FILES)
-    train = pd.concat([_read_paper_file(directory / n) for n in names[:2]], ignore_index=True)
-    test = _read_paper_file(directory / names[2])
-    return Dataset(train=train, test=test, source=source or str(directory), sha256=hashes)
+    _check_splits(train, tables[2], sources=(" + ".join(names[:2]), names[2]))
+    hashes = {name: digest for name, (_, digest) in read.items()}
+    return Dataset(train=train, test=tables[2], source=source or str(directory), sha256=hashes)
 
 
 def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
     """Read a user's own simulations from two CSV files with a header.
 
-    The header must name the eight :data:`FEATURES` and :data:`LABEL`; other
-    columns are ignored.
+    The header must name the eight :data:`FEATURES` and :data:`LABEL`, each once;
+    other columns are ignored. Every line must have one value per header column;
+    the named columns must hold finite numbers, and :data:`LABEL` 0 or 1.
+
+    Raises
+    ------
+    DataError
+        Naming the file, line, column and value at fault and what was expected.
     """
-    frames = []
-    for path in (Path(train_csv), Path(test_csv)):
-        if not path.is_file():
-            raise DataError(f"CSV file {path} not found")
-        try:
-            frame = pd.read_csv(path)
-        except (pd.errors.ParserError, UnicodeDecodeError) as err:
-            raise DataError(f"{path}: not a readable CSV file ({err})") from None
-        frames.append(_checked(frame, path))
-    hashes = {Path(p).name: sha256sum(Path(p)) for p in (train_csv, test_csv)}
-    return Dataset(
-        train=frames[0], test=frames[1], source=f"{train_csv}, {test_csv}", sha256=hashes
-    )
+    paths = (Path(train_csv), Path(test_csv))
+    raw = [_read_bytes(path) for path in paths]
+    train, test = (_csv_table(path, data) for path, data in zip(paths, raw, strict=True))
+    _check_splits(train, test, sources=(str(paths[0]), str(paths[1])))
+    hashes = {
+        path.name: hashlib.sha256(data).hexdigest() for path, data in zip(paths, raw, strict=True)
+    }
+    return Dataset(train=train, test=test, source=f"{train_csv}, {test_csv}", sha256=hashes)
 
 
 def load_dataset(

@@ -55,8 +55,18 @@ class RunResult:
     seconds: float
 
 
-def fit_method(method: Method, model, config: RunConfig, *, progressbar: bool = False):
+def fit_method(
+    method: Method,
+    model,
+    config: RunConfig,
+    *,
+    progressbar: bool = False,
+    cores: int | None = None,
+):
     """Fit ``model`` by one method with the configuration's settings and backend.
+
+    ``cores`` is passed to :func:`inference.nuts.fit_nuts` (chains run in parallel by
+    PyMC's sampler; default: as many as there are usable CPUs).
 
     Returns
     -------
@@ -99,6 +109,7 @@ def fit_method(method: Method, model, config: RunConfig, *, progressbar: bool = 
         draws=config.draws,
         tune=config.tune,
         chains=config.chains,
+        cores=cores,
         target_accept=config.target_accept,
         init=config.nuts_init,
         backend=backend_name,
@@ -134,6 +145,41 @@ def fit_to_file(
     RunResult
     """
     start = time.perf_counter()
+    tree = fit_posterior(method, dataset, config, progressbar=progressbar)
+    path = posterior_file.save(tree, out / f"{method}.nc")
+    logger.info("wrote %s (fit %.1f s)", path, tree.attrs["fit_seconds"])
+    report = path.with_suffix(".html")
+    analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")
+    seconds = time.perf_counter() - start
+    return RunResult(method, path, report, analysis, classification_metrics(tree), seconds)
+
+
+def fit_posterior(
+    method: Method,
+    dataset: Dataset,
+    config: RunConfig,
+    *,
+    progressbar: bool = False,
+    cores: int | None = None,
+) -> xr.DataTree:
+    """Preprocess, build the network, fit it by one method and assemble its posterior file.
+
+    Parameters
+    ----------
+    method : {"advi", "nuts"}
+    dataset : Dataset
+        The simulations, as read.
+    config : RunConfig
+    progressbar : bool
+        Show the fit's progress on the terminal.
+    cores : int, optional
+        NUTS chains run in parallel by PyMC's sampler (see :func:`fit_method`).
+
+    Returns
+    -------
+    xarray.DataTree
+        The posterior file, validated, not yet written.
+    """
     config = dataclasses.replace(config, backend=resolve(config.backend))
     seeds = config.seeds()
     data: Prepared = prepare(dataset, random_state=seeds["upsample"])
@@ -149,9 +195,9 @@ def fit_to_file(
     prior = sample_prior(model, draws=config.prior_draws, random_seed=seeds["prior"])
     logger.info("fitting %s on %d distinct training rows", method, len(data.y))
     fit_start = time.perf_counter()
-    posterior, extra = fit_method(method, model, config, progressbar=progressbar)
+    posterior, extra = fit_method(method, model, config, progressbar=progressbar, cores=cores)
     fit_seconds = time.perf_counter() - fit_start
-    tree = posterior_file.assemble(
+    return posterior_file.assemble(
         method=method,
         posterior=posterior,
         prior=prior,
@@ -171,12 +217,6 @@ def fit_to_file(
         fit_seconds=fit_seconds,
         extra_groups=extra,
     )
-    path = posterior_file.save(tree, out / f"{method}.nc")
-    logger.info("wrote %s (fit %.1f s)", path, fit_seconds)
-    report = path.with_suffix(".html")
-    analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")
-    seconds = time.perf_counter() - start
-    return RunResult(method, path, report, analysis, classification_metrics(tree), seconds)
 
 
 def write_report(tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10) -> Path:

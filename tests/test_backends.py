@@ -59,7 +59,7 @@ def test_backend_matches_the_default_within_monte_carlo_error(backend, model, pr
         assert stats[name].dims == ("chain", "draw"), (backend, name)
 
 
-@pytest.mark.parametrize("backend", ["numpyro", "nutpie", "pymc"])
+@pytest.mark.parametrize("backend", list(BACKENDS))
 def test_backend_is_deterministic_given_a_seed(backend, model):
     options = {"draws": 20, "tune": 20, "chains": 2, "backend": backend}
     first, again = (fit_nuts(model, random_seed=5, **options) for _ in range(2))

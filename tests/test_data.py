@@ -126,8 +126,8 @@ def test_users_csv_files_are_read_with_extra_columns_ignored(synthetic, tmp_path
     ("change", "message"),
     [
         (lambda f: f.drop(columns="mud"), "missing column"),
-        (lambda f: f.assign(label=2), "only 0 and 1"),
-        (lambda f: f.assign(dc="a lot"), "non-numeric"),
+        (lambda f: f.assign(label=2), "is not 0 or 1"),
+        (lambda f: f.assign(dc="a lot"), "is not a number"),
     ],
 )
 def test_bad_csv_is_refused(synthetic, tmp_path, change, message):
