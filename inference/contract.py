@@ -274,16 +274,11 @@ def _shown(value: Any) -> str:
 
 
 def _is_count(value: Any) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool | np.bool_) and value >= 0
+    return _has_type(value, int) and value >= 0
 
 
 def _is_amount(value: Any) -> bool:
-    return (
-        isinstance(value, Real)
-        and not isinstance(value, bool | np.bool_)
-        and math.isfinite(value)
-        and value >= 0
-    )
+    return _has_type(value, float) and value >= 0
 
 
 def _no_constants(name: str) -> None:
@@ -312,13 +307,14 @@ def json_attr(attrs: dict, key: str) -> dict[str, Any]:
 
 
 def _has_type(value: Any, kind: type) -> bool:
-    if kind is float:
-        return (
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        )
+    """JSON ``float``: a finite number; ``int``: an integer; booleans are neither."""
+    if kind not in (int, float):
+        return isinstance(value, kind)
+    if isinstance(value, bool | np.bool_):
+        return False
     if kind is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, kind)
+        return isinstance(value, Integral)
+    return isinstance(value, Real) and math.isfinite(value)
 
 
 def read_config(tree: xr.DataTree) -> dict[str, Any]:

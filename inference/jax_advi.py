@@ -118,27 +118,21 @@ def optimise(
     zeros = jnp.zeros_like(flat)
     state = ((flat, zeros), (zeros, zeros), (zeros, zeros), 0)
     key = jax.random.PRNGKey(random_seed)
-    history: list[np.ndarray] = []
+    loss = np.empty(0)
     with tqdm(total=max_steps, disable=not progressbar, desc="ADVI") as bar:
-        while (done := sum(len(h) for h in history)) < max_steps:
+        while len(loss) < max_steps:
             key, chunk = jax.random.split(key)
-            state, losses = run(state, chunk, min(window, max_steps - done))
-            history.append(np.asarray(losses))
-            bar.update(len(history[-1]))
-            loss = np.concatenate(history)
+            state, losses = run(state, chunk, min(window, max_steps - len(loss)))
+            loss = np.concatenate([loss, np.asarray(losses)])
+            bar.update(len(losses))
             bar.set_postfix(loss=f"{loss[-window:].mean():.1f}")
             if (reason := stop(loss, len(loss) - 1)) is not None:
                 logger.info(reason)
                 break
     mu, rho = state[0]
-    mean = dict(zip(names, unravel(mu), strict=True))
-    sd = dict(zip(names, unravel(jax.nn.softplus(rho)), strict=True))
-    loss = np.concatenate(history)
-    return (
-        {n: np.asarray(v) for n, v in mean.items()},
-        {n: np.asarray(v) for n, v in sd.items()},
-        loss,
-    )
+    mean = {n: np.asarray(v) for n, v in zip(names, unravel(mu), strict=True)}
+    sd = {n: np.asarray(v) for n, v in zip(names, unravel(jax.nn.softplus(rho)), strict=True)}
+    return mean, sd, loss
 
 
 def log_density(model: pm.Model, values: dict[str, np.ndarray]) -> np.ndarray:

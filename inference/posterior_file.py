@@ -42,6 +42,7 @@ __all__ = [
     "PosteriorFileError",
     "assemble",
     "atomic_write",
+    "check_target",
     "library_versions",
     "load",
     "read_config",
@@ -173,6 +174,20 @@ def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
 _PARTIAL: set[Path] = set()
 
 
+def check_target(path: Path) -> None:
+    """Refuse to write over something that exists and is not a regular file.
+
+    Renaming over a directory or a device (``/dev/null``, as root) must never happen.
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists and is not a regular file.
+    """
+    if path.exists() and not path.is_file():
+        raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
 
@@ -193,8 +208,7 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
         directory cannot be made, or the file cannot be written there.
     """
     path = Path(path)
-    if path.exists() and not path.is_file():  # never rename over a directory or a device
-        raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+    check_target(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     _PARTIAL.add(tmp)
     try:

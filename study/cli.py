@@ -324,20 +324,17 @@ def _check_directory(directory: Path) -> None:
     """Refuse a directory that cannot be made or written in; make nothing."""
     try:
         existing = next(p for p in (directory, *directory.parents) if p.exists())
-        if not existing.is_dir():
-            raise OutputError(f"cannot write in {directory}: {existing} is not a directory")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise OutputError(f"cannot write in {directory}: {existing} is not writable")
     except OSError as err:
-        if isinstance(err, OutputError):
-            raise
         raise OutputError(f"cannot write in {directory}: {err.strerror or err}") from None
+    if not existing.is_dir():
+        raise OutputError(f"cannot write in {directory}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in {directory}: {existing} is not writable")
 
 
 def _check_output(path: Path, *, inputs: Sequence[Path] = ()) -> None:
     """Refuse, before any work, an output file that cannot be written or is an input."""
-    if path.exists() and not path.is_file():
-        raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+    posterior_file.check_target(path)
     if any(path.resolve() == Path(source).resolve() for source in inputs):
         raise OutputError(f"cannot write {path}: it is one of the input files")
     _check_directory(path.parent)

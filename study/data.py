@@ -68,15 +68,6 @@ class Dataset:
     sha256: dict[str, str] = field(default_factory=dict)
 
 
-def sha256sum(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def locate_data_dir(data_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
     """Find the directory that holds (or will hold) the paper's files.
 

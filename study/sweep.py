@@ -16,7 +16,6 @@ summary row is recomputed from the file.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import time
@@ -255,7 +254,7 @@ def finished_row(path: Path, task: Task, config: RunConfig) -> dict | None:
     except PosteriorFileError as err:
         logger.warning("%s; fitting %s again", err, task.name)
         return None
-    stored = json.loads(tree.attrs["config"])
+    stored = posterior_file.read_config(tree)
     expected = _expected_config(task, config)
     differ = sorted(k for k, v in expected.items() if stored.get(k) != v)
     if tree.attrs.get(TRAIN_SIZE_ATTR) != task.train_size:
@@ -384,10 +383,11 @@ def run_sweep(
     out.mkdir(parents=True, exist_ok=True)
     rows = {t: finished_row(out / f"{t.name}.nc", t, config) for t in tasks}
     todo = [t for t, row in rows.items() if row is None]
+    resumed = len(tasks) - len(todo)
     workers = len(client.scheduler_info(n_workers=-1)["workers"])
     logger.info(
         "%d of %d tasks already done in %s; running %d on %s (%d workers)",
-        len(tasks) - len(todo),
+        resumed,
         len(tasks),
         out,
         len(todo),
@@ -399,7 +399,6 @@ def run_sweep(
     rows |= run_tasks(todo, dataset, config, out=out, client=client)
     table = summary_table([rows[t] for t in tasks])
     files = write_summary(table, out=out)
-    resumed = len(tasks) - len(todo)
     settings = _settings(
         dataset, config, client=client, seconds=time.perf_counter() - start, resumed=resumed
     )
