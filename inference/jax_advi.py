@@ -17,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 import pymc as pm
 
+from inference.jax_devices import jax_logp
+
 logger = logging.getLogger(__name__)
 
 _BETA1, _BETA2, _EPSILON = 0.9, 0.999, 1e-8  # pm.adam's defaults
@@ -107,13 +109,12 @@ def optimise(
     import jax
     import jax.numpy as jnp
     from jax.flatten_util import ravel_pytree
-    from pymc.sampling.jax import get_jaxified_logp
     from tqdm.auto import tqdm
 
     names = [v.name for v in model.value_vars]
     start = model.initial_point()
     flat, unravel = ravel_pytree([jnp.asarray(start[n], dtype=float) for n in names])
-    logp = get_jaxified_logp(model)
+    logp = jax_logp(model)
     run = _window_runner(_negative_elbo(logp, unravel), learning_rate)
     zeros = jnp.zeros_like(flat)
     state = ((flat, zeros), (zeros, zeros), (zeros, zeros), 0)
@@ -138,8 +139,7 @@ def optimise(
 def log_density(model: pm.Model, values: dict[str, np.ndarray]) -> np.ndarray:
     """Evaluate the model's log density at many points: ``values`` carry a leading draw axis."""
     import jax
-    from pymc.sampling.jax import get_jaxified_logp
 
-    logp = get_jaxified_logp(model)
+    logp = jax_logp(model)
     names = [v.name for v in model.value_vars]
     return np.asarray(jax.jit(jax.vmap(lambda *xs: logp(list(xs))))(*(values[n] for n in names)))

@@ -14,6 +14,8 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from inference.jax_devices import jax_logp
+
 #: NumPyro's extra fields, under PyMC's names for sampler statistics.
 _FIELDS = {
     "diverging": "diverging",
@@ -59,8 +61,8 @@ def sample_numpyro(
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
 
     With ``parallel``, chains run in parallel, one per JAX CPU device, or one after
-    another if there are fewer devices than chains (importing PyMC's JAX module gives
-    JAX 100 CPU devices, unless JAX had started before); without, one after another.
+    another if JAX has fewer devices than chains (it keeps the device count it started
+    with: :func:`inference.jax_devices.start_jax`); without, one after another.
 
     Returns
     -------
@@ -74,9 +76,8 @@ def sample_numpyro(
         raise ValueError("the JAX NUTS driver handles untransformed variables only")
     import jax
     from numpyro.infer import MCMC, NUTS
-    from pymc.sampling.jax import get_jaxified_logp
 
-    logp = get_jaxified_logp(model)
+    logp = jax_logp(model, devices=chains if parallel else 1)
     kernel = NUTS(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,

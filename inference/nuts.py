@@ -17,6 +17,16 @@ _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth
 _MAX_TREE_DEPTH = 10
 
 
+def parallel_chains(chains: int, cores: int | None = None) -> int:
+    """How many chains run at once: all of them given more than one core, else one.
+
+    ``cores`` defaults to as many as there are usable CPUs, at most ``chains``.
+    """
+    if cores is None:
+        cores = min(chains, len(os.sched_getaffinity(0)))
+    return chains if cores > 1 else 1
+
+
 def _harmonise(stats: xr.Dataset) -> xr.Dataset:
     """Rename samplers' statistics to PyMC's names; derive what a sampler omits."""
     stats = stats.rename({k: v for k, v in _STAT_NAMES.items() if k in stats})
@@ -113,7 +123,7 @@ def fit_nuts(
             chains=chains,
             target_accept=target_accept,
             random_seed=random_seed,
-            parallel=cores > 1,
+            parallel=parallel_chains(chains, cores) > 1,
             progressbar=progressbar,
         )
     else:

@@ -17,8 +17,9 @@ from analysis.run_analysis import RunAnalysis, analyse_run
 from inference import posterior_file
 from inference.advi import fit_advi
 from inference.backends import BACKENDS, resolve
+from inference.jax_devices import start_jax
 from inference.model import build_model, sample_prior
-from inference.nuts import fit_nuts
+from inference.nuts import fit_nuts, parallel_chains
 from inference.predict import predict_proba
 from reports.html import render_comparison, render_run, write_html
 from study.config import Method, RunConfig
@@ -79,6 +80,8 @@ def fit_method(
     seed = config.seeds()[method]
     backend_name = resolve(config.backend)
     backend = BACKENDS[backend_name]
+    if backend.mode == "jax":  # JAX keeps the devices it starts with: enough for NUTS
+        start_jax(parallel_chains(config.chains, cores))
     if method == "advi":
         fit = fit_advi(
             model,

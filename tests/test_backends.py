@@ -1,11 +1,14 @@
 """Every backend samples the same posterior: same predictions within Monte Carlo error."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from inference.backends import AUTO_ORDER, BACKENDS, BackendError, available, resolve
 from inference.model import build_model
-from inference.nuts import fit_nuts
+from inference.nuts import fit_nuts, parallel_chains
 from inference.predict import predict_proba
 from study.preprocess import prepare
 
@@ -75,3 +78,23 @@ def test_jax_driver_counts_tuning_and_sampling_steps(model):
     assert stats.attrs["gradient_evaluations"] > int(stats["n_steps"].sum())
     assert set(tree["posterior"].data_vars) == {"w0", "b0", "w1", "b1"}
     assert tree["posterior"]["w0"].dims == ("chain", "draw", "feature", "hidden")
+
+
+def test_jax_starts_with_one_device_per_parallel_chain_despite_pymc():
+    # importing pymc.sampling.jax asks XLA for 100 CPU devices; start_jax undoes that,
+    # and the first count asked for stays (JAX cannot change it once started)
+    code = (
+        "import pymc.sampling.jax, jax\n"
+        "from inference.jax_devices import start_jax\n"
+        "print(start_jax(3), start_jax(5), jax.local_device_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.split() == ["3", "3", "3"]
+
+
+def test_parallel_chains_needs_more_than_one_core():
+    assert parallel_chains(4, cores=2) == 4
+    assert parallel_chains(4, cores=1) == 1
+    assert parallel_chains(1, cores=2) == 1
