@@ -64,11 +64,20 @@ def pooled_densities(
             g: rng.choice(v, max_values, replace=False) if v.size > max_values else v
             for g, v in values.items()
         }
-        low, high = np.percentile(np.concatenate(list(values.values())), [0.5, 99.5])
-        grid = np.linspace(low, high, n_grid)
+        kdes = {g: gaussian_kde(v) for g, v in values.items()}
+        # the grid spans each group's central 99 % widened by 3 kernel sds, so that neither
+        # density is cut off (with few prior draws the kernel is wide)
+        ranges = np.array(
+            [
+                np.percentile(v, [0.5, 99.5])
+                + np.array([-3, 3]) * np.sqrt(kdes[g].covariance[0, 0])
+                for g, v in values.items()
+            ]
+        )
+        grid = np.linspace(ranges[:, 0].min(), ranges[:, 1].max(), n_grid)
         rows["x"].append(grid)
-        for group, v in values.items():
-            rows[group].append(gaussian_kde(v)(grid))
+        for group, kde in kdes.items():
+            rows[group].append(kde(grid))
     return xr.Dataset(
         {k: (("variable", "grid"), np.array(v)) for k, v in rows.items()},
         coords={"variable": list(PARAMS)},
