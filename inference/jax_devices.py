@@ -17,6 +17,9 @@ import pymc as pm
 
 logger = logging.getLogger(__name__)
 
+#: The device count JAX started with, once this module has started it.
+_started: int | None = None
+
 
 def start_jax(devices: int) -> int:
     """Ask for ``devices`` JAX CPU devices and start JAX; return how many it has.
@@ -31,16 +34,18 @@ def start_jax(devices: int) -> int:
     int
         The number of CPU devices JAX has: ``devices``, unless JAX had started before.
     """
-    import pymc.sampling.jax  # noqa: F401  (its import asks for 100 devices; undone below)
-    from numpyro import set_host_device_count
+    global _started
+    if _started is None:  # later calls leave XLA_FLAGS alone: JAX no longer reads it
+        import pymc.sampling.jax  # noqa: F401  (its import asks for 100 devices; undone below)
+        from numpyro import set_host_device_count
 
-    set_host_device_count(devices)
-    import jax
+        set_host_device_count(devices)
+        import jax
 
-    count = jax.local_device_count()
-    if count != devices:
-        logger.debug("JAX had started with %d CPU devices; %d asked for", count, devices)
-    return count
+        _started = jax.local_device_count()
+    if _started != devices:
+        logger.debug("JAX had started with %d CPU devices; %d asked for", _started, devices)
+    return _started
 
 
 def jax_logp(model: pm.Model, *, devices: int = 1) -> Callable:

@@ -17,14 +17,17 @@ _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth
 _MAX_TREE_DEPTH = 10
 
 
+def _cores(chains: int, cores: int | None) -> int:
+    """``cores``, by default as many as there are usable CPUs, at most ``chains``."""
+    return min(chains, len(os.sched_getaffinity(0))) if cores is None else cores
+
+
 def parallel_chains(chains: int, cores: int | None = None) -> int:
     """How many chains run at once: all of them given more than one core, else one.
 
     ``cores`` defaults to as many as there are usable CPUs, at most ``chains``.
     """
-    if cores is None:
-        cores = min(chains, len(os.sched_getaffinity(0)))
-    return chains if cores > 1 else 1
+    return chains if _cores(chains, cores) > 1 else 1
 
 
 def _harmonise(stats: xr.Dataset) -> xr.Dataset:
@@ -112,8 +115,7 @@ def fit_nuts(
         ``gradient_evaluations`` counts the leapfrog steps of tuning and sampling
         together.
     """
-    if cores is None:
-        cores = min(chains, len(os.sched_getaffinity(0)))
+    cores = _cores(chains, cores)
     backend = resolve(backend)
     if BACKENDS[backend].sampler == "numpyro":
         posterior, stats = sample_numpyro(
