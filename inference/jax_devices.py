@@ -1,5 +1,8 @@
 """The model's JAX log density, on as many CPU devices as there are parallel chains.
 
+The density is compiled from the model's own graph, in float64 or, for a faster
+sampler, in float32 (:func:`jax_logp`).
+
 NumPyro runs chains in parallel only with one JAX CPU device per chain. Importing
 ``pymc.sampling.jax`` rewrites ``XLA_FLAGS`` to ask for 100 of them, and every device
 beyond those used slows each one down: on 2 cores, a leapfrog step of 4 parallel chains
@@ -12,10 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Literal
 
+import numpy as np
 import pymc as pm
 
 logger = logging.getLogger(__name__)
+
+Precision = Literal["float64", "float32"]
+#: Arithmetic a log density can be compiled in.
+PRECISIONS: tuple[Precision, ...] = ("float64", "float32")
 
 #: The device count JAX started with, once this module has started it.
 _started: int | None = None
@@ -48,15 +57,69 @@ def start_jax(devices: int) -> int:
     return _started
 
 
-def jax_logp(model: pm.Model, *, devices: int = 1) -> Callable:
+def _float32_graph(inputs: list, outputs: list) -> tuple[list, list]:
+    """Rebuild a graph in float32: on float32 inputs, data and constants.
+
+    Every node is rebuilt on its float32 inputs, so dtypes follow them; sums keep their
+    float64 accumulators, so the log density is still a float64 sum of float32 terms.
+    """
+    import pytensor.tensor as pt
+    from pytensor.compile.sharedvalue import SharedVariable
+    from pytensor.graph.replace import clone_replace
+    from pytensor.graph.traversal import graph_inputs
+    from pytensor.tensor.variable import TensorConstant
+
+    new_inputs = [pt.tensor(dtype="float32", shape=v.type.shape, name=v.name) for v in inputs]
+    replace = dict(zip(inputs, new_inputs, strict=True))
+    for var in graph_inputs(outputs):
+        if isinstance(var, SharedVariable):
+            value = var.get_value(borrow=True)
+        elif isinstance(var, TensorConstant):
+            value = var.data
+        else:
+            continue
+        if np.asarray(value).dtype == np.float64:
+            replace[var] = pt.constant(np.asarray(value, dtype=np.float32), name=var.name)
+    return new_inputs, clone_replace(outputs, replace=replace, rebuild_strict=False)
+
+
+def jax_logp(model: pm.Model, *, devices: int = 1, precision: Precision = "float64") -> Callable:
     """Compile the log density of ``model`` to JAX, on ``devices`` CPU devices.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    devices : int
+        JAX CPU devices to start with (:func:`start_jax`).
+    precision : {"float64", "float32"}
+        Arithmetic of the compiled graph. With ``"float32"`` the model's graph is
+        rebuilt on float32 values, data and constants (its sums keep float64
+        accumulators); the function still takes and returns float64, so a sampler's
+        state stays float64. On the real data a NUTS step costs ~30 % less
+        (benchmarks/README.md).
 
     Returns
     -------
     callable
         ``logp(values)`` for a list of values in the order of ``model.value_vars``.
     """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     start_jax(devices)
-    from pymc.sampling.jax import get_jaxified_logp
+    from pymc.sampling.jax import get_jaxified_graph
 
-    return get_jaxified_logp(model)
+    inputs, outputs = model.value_vars, [model.logp()]
+    if precision == "float32":
+        inputs, outputs = _float32_graph(inputs, outputs)
+    compiled = get_jaxified_graph(inputs=inputs, outputs=outputs)
+    if precision == "float64":
+        return lambda values: compiled(*values)[0]
+
+    import jax.numpy as jnp
+
+    def logp(values):
+        return compiled(*(jnp.asarray(v).astype(jnp.float32) for v in values))[0].astype(
+            jnp.float64
+        )
+
+    return logp

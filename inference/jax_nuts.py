@@ -14,7 +14,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.jax_devices import jax_logp
+from inference.jax_devices import Precision, jax_logp
 
 #: NumPyro's extra fields, under PyMC's names for sampler statistics.
 _FIELDS = {
@@ -56,6 +56,7 @@ def sample_numpyro(
     target_accept: float,
     random_seed: int | None,
     parallel: bool = True,
+    precision: Precision = "float64",
     progressbar: bool = False,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
@@ -63,6 +64,9 @@ def sample_numpyro(
     With ``parallel``, chains run in parallel, one per JAX CPU device, or one after
     another if JAX has fewer devices than chains (it keeps the device count it started
     with: :func:`inference.jax_devices.start_jax`); without, one after another.
+    ``precision`` is the arithmetic of the log density
+    (:func:`inference.jax_devices.jax_logp`); the sampler's state and the draws are
+    float64 either way.
 
     Returns
     -------
@@ -77,7 +81,7 @@ def sample_numpyro(
     import jax
     from numpyro.infer import MCMC, NUTS
 
-    logp = jax_logp(model, devices=chains if parallel else 1)
+    logp = jax_logp(model, devices=chains if parallel else 1, precision=precision)
     kernel = NUTS(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,

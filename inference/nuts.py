@@ -126,6 +126,7 @@ def fit_nuts(
             target_accept=target_accept,
             random_seed=random_seed,
             parallel=parallel_chains(chains, cores) > 1,
+            precision=BACKENDS[backend].precision,
             progressbar=progressbar,
         )
     else:

@@ -39,7 +39,7 @@ def reference(model, prepared):
 
 def test_auto_takes_the_first_installed_backend():
     assert resolve("auto") == next(b for b in AUTO_ORDER if available(b))
-    assert resolve("auto") == "numpyro"  # the fastest, a core dependency
+    assert resolve("auto") == "numpyro-float32"  # the fastest, on core dependencies
 
 
 def test_unknown_backend_is_refused():
@@ -47,7 +47,7 @@ def test_unknown_backend_is_refused():
         resolve("stan")
 
 
-@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "numpyro"])
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != resolve("auto")])
 def test_backend_matches_the_default_within_monte_carlo_error(backend, model, prepared, reference):
     tree = fit_nuts(model, backend=backend, random_seed=2, **SETTINGS)
     p = predict_proba(model, tree["posterior"], prepared.X_test)
@@ -98,3 +98,28 @@ def test_parallel_chains_needs_more_than_one_core():
     assert parallel_chains(4, cores=2) == 4
     assert parallel_chains(4, cores=1) == 1
     assert parallel_chains(1, cores=2) == 1
+
+
+def test_float32_log_density_is_the_float64_one_to_float32_rounding(model):
+    import jax
+    import jax.numpy as jnp
+
+    from inference.jax_devices import jax_logp
+
+    rng = np.random.default_rng(0)
+    point = model.initial_point()
+    values = [jnp.asarray(rng.normal(size=point[v.name].shape)) for v in model.value_vars]
+    exact, single = jax_logp(model), jax_logp(model, precision="float32")
+    assert single(values).dtype == jnp.float64  # a float64 sampler state takes it as is
+    np.testing.assert_allclose(single(values), exact(values), rtol=1e-6)
+    assert single(values) != exact(values)  # it is computed in float32, not cast from float64
+    for g32, g64 in zip(jax.grad(single)(values), jax.grad(exact)(values), strict=True):
+        assert g32.dtype == jnp.float64
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-4 * float(jnp.abs(g64).max()))
+
+
+def test_unknown_precision_is_refused(model):
+    from inference.jax_devices import jax_logp
+
+    with pytest.raises(ValueError, match="precision must be one of"):
+        jax_logp(model, precision="float16")
