@@ -150,7 +150,9 @@ def _add_fit_options(parser: argparse.ArgumentParser) -> None:
         choices=["auto", *BACKENDS],
         default=_DEFAULTS.backend,
         help="compile mode and NUTS sampler: 'auto' (default) takes the fastest installed "
-        f"({', '.join(AUTO_ORDER)}, in this order); {', '.join(BACKENDS)} select one",
+        f"({', '.join(AUTO_ORDER)}, in this order); {', '.join(BACKENDS)} select one; "
+        "numpyro-float32 is numpyro with NUTS's log density in float32 (draws, predictions "
+        "and files stay float64)",
     )
 
 
