@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import pymc as pm
 
 logger = logging.getLogger(__name__)
 
-Precision = Literal["float64", "float32"]
 #: Arithmetic a log density can be compiled in.
-PRECISIONS: tuple[Precision, ...] = ("float64", "float32")
+Precision = Literal["float64", "float32"]
+PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 
 #: The device count JAX started with, once this module has started it.
 _started: int | None = None
@@ -78,8 +78,9 @@ def _float32_graph(inputs: list, outputs: list) -> tuple[list, list]:
             value = var.data
         else:
             continue
-        if np.asarray(value).dtype == np.float64:
-            replace[var] = pt.constant(np.asarray(value, dtype=np.float32), name=var.name)
+        value = np.asarray(value)
+        if value.dtype == np.float64:
+            replace[var] = pt.constant(value.astype(np.float32), name=var.name)
     return new_inputs, clone_replace(outputs, replace=replace, rebuild_strict=False)
 
 
