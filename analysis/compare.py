@@ -1,15 +1,16 @@
 """Compare two posterior files of the same test set (e.g. ADVI against NUTS).
 
-Every function takes the two files' DataTrees (``a`` and ``b``) and returns pandas
-or xarray results; :func:`compare_runs` gathers them, and :func:`headline` picks
-the numbers a reader (or a script, through JSON) needs first.
+:func:`compare_runs` takes the two files' analyses (:class:`~analysis.run_analysis.RunAnalysis`),
+whose predictive moments, aligned posteriors, importances and diagnostics are computed
+once, and adds what needs both: agreement, parameter distances after matching hidden
+units across the files, Kendall's τ of the rankings, cost. :mod:`analysis.headline` turns
+the result into numbers and sentences.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,17 +20,21 @@ from scipy.spatial.distance import cdist
 from scipy.stats import kendalltau, wasserstein_distance
 from sklearn.metrics import f1_score, roc_auc_score
 
-from analysis.alignment import HIDDEN_VARS, align_hidden_units, unit_vectors
-from analysis.diagnostics import prediction_ess
-from analysis.importance import importance_summary, permutation_importance
-from analysis.metrics import (
-    SAMPLE_DIMS,
-    classification_metrics,
-    predictive_moments,
-    probabilistic_scores,
-    reliability,
-)
+from analysis.alignment import HIDDEN_VARS, unit_vectors
+from analysis.metrics import SAMPLE_DIMS
+from analysis.run_analysis import RunAnalysis
 from inference.model import PARAMS
+
+__all__ = [
+    "Comparison",
+    "ComparisonError",
+    "align_to",
+    "check_comparable",
+    "compare_runs",
+    "parameter_comparison",
+    "prediction_agreement",
+    "test_set_fingerprint",
+]
 
 
 class ComparisonError(ValueError):
@@ -71,39 +76,34 @@ def check_comparable(a: xr.DataTree, b: xr.DataTree) -> None:
         )
 
 
-def _label(tree: xr.DataTree, fallback: str) -> str:
-    return str(tree.attrs.get("method", fallback))
-
-
-def error_detection_auc(tree: xr.DataTree, *, threshold: float = 0.5) -> float:
+def error_detection_auc(moments: xr.Dataset, *, threshold: float = 0.5) -> float:
     """ROC AUC of the predictive std as a detector of misclassified test simulations.
 
     0.5: the std says nothing about which predictions are wrong; 1: every wrong
     prediction is more uncertain than every right one. NaN if none (or all) are wrong.
+    ``moments``: :func:`analysis.metrics.predictive_moments`.
     """
-    moments = predictive_moments(tree)
     wrong = (moments["mean"].to_numpy() > threshold) != (moments["y"].to_numpy() == 1)
     if wrong.all() or not wrong.any():
         return np.nan
     return float(roc_auc_score(wrong, moments["std"].to_numpy()))
 
 
-def prediction_table(a: xr.DataTree, b: xr.DataTree, *, labels: tuple[str, str]) -> pd.DataFrame:
-    """Test-set metrics of each file at threshold 0.5, one column per file."""
+def prediction_table(runs: tuple[RunAnalysis, ...], *, labels: tuple[str, ...]) -> pd.DataFrame:
+    """Test-set metrics of each run at threshold 0.5, one column per run."""
     columns = {}
-    for label, tree in zip(labels, (a, b), strict=True):
-        moments = predictive_moments(tree)
-        y, p_mean = moments["y"].to_numpy(), moments["mean"].to_numpy()
+    for label, run in zip(labels, runs, strict=True):
+        y, p_mean = run.predictive["y"].to_numpy(), run.predictive["mean"].to_numpy()
         columns[label] = {
-            **classification_metrics(tree),
+            **run.metrics,
             "f1_propagate": float(f1_score(y, (p_mean > 0.5).astype(int))),
-            **probabilistic_scores(y, p_mean),
-            "std_error_auc": error_detection_auc(tree),
+            **run.scores,
+            "std_error_auc": error_detection_auc(run.predictive),
         }
     return pd.DataFrame(columns)
 
 
-def prediction_agreement(a: xr.DataTree, b: xr.DataTree) -> dict[str, float]:
+def prediction_agreement(ma: xr.Dataset, mb: xr.Dataset) -> dict[str, float]:
     """How far the two files' test predictions are apart.
 
     Returns
@@ -113,9 +113,9 @@ def prediction_agreement(a: xr.DataTree, b: xr.DataTree) -> dict[str, float]:
         ``mean_abs_diff``: mean |p̄_a − p̄_b| (the total variation distance between the
         two predictive Bernoulli distributions, averaged); ``std_ratio``: mean
         predictive std of ``a`` over that of ``b``; ``std_correlation``: Pearson
-        correlation of the per-simulation stds.
+        correlation of the per-simulation stds. ``ma`` and ``mb`` are the files'
+        :func:`analysis.metrics.predictive_moments`.
     """
-    ma, mb = predictive_moments(a), predictive_moments(b)
     pa, pb = ma["mean"].to_numpy(), mb["mean"].to_numpy()
     sa, sb = ma["std"].to_numpy(), mb["std"].to_numpy()
     return {
@@ -129,11 +129,11 @@ def prediction_agreement(a: xr.DataTree, b: xr.DataTree) -> dict[str, float]:
 def align_to(reference: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
     """Relabel ``other``'s hidden units (all chains) to match ``reference``'s.
 
-    ``other``'s chains are first aligned among themselves, then its pooled units are
+    Both are posteriors whose chains are already aligned among themselves
+    (:func:`analysis.alignment.align_hidden_units`); ``other``'s pooled units are
     matched to ``reference``'s pooled units by the assignment problem.
     """
-    other, _ = align_hidden_units(other)
-    ref_units = unit_vectors(align_hidden_units(reference)[0]).mean("chain").to_numpy()
+    ref_units = unit_vectors(reference).mean("chain").to_numpy()
     other_units = unit_vectors(other).mean("chain").to_numpy()
     order = linear_sum_assignment(cdist(ref_units, other_units, "sqeuclidean"))[1]
     aligned = other.copy()
@@ -142,8 +142,11 @@ def align_to(reference: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
     return aligned
 
 
-def parameter_comparison(a: xr.DataTree, b: xr.DataTree) -> xr.Dataset:
+def parameter_comparison(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
     """Per-weight differences after aligning ``b``'s hidden units to ``a``'s.
+
+    ``a`` and ``b`` are posteriors aligned across their own chains
+    (:attr:`~analysis.run_analysis.RunAnalysis.aligned`).
 
     Returns
     -------
@@ -153,8 +156,7 @@ def parameter_comparison(a: xr.DataTree, b: xr.DataTree) -> xr.Dataset:
         sd under ``b``) and ``v_wasserstein`` (Wasserstein-1 distance between the two
         marginals), each with the parameter's own dims.
     """
-    pa = align_hidden_units(a["posterior"].to_dataset())[0]
-    pb = align_to(pa, b["posterior"].to_dataset())
+    pa, pb = a, align_to(a, b)
     out = {}
     for name in PARAMS:
         xa, xb = pa[name], pb[name]
@@ -172,36 +174,28 @@ def parameter_comparison(a: xr.DataTree, b: xr.DataTree) -> xr.Dataset:
 
 
 def importance_comparison(
-    a: xr.DataTree,
-    b: xr.DataTree,
-    *,
-    labels: tuple[str, str],
-    n_repeats: int = 10,
-    random_state: int = 0,
-    summaries: tuple[xr.Dataset, xr.Dataset] | None = None,
+    summaries: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str], order: list[str]
 ) -> tuple[xr.Dataset, float]:
-    """Both files' permutation importances, and Kendall's τ between their rankings.
+    """Both runs' permutation importances, and Kendall's τ between their rankings.
 
-    Pass ``summaries`` (two :func:`~analysis.importance.importance_summary` results)
-    to reuse importances already computed; otherwise they are computed here.
+    Parameters
+    ----------
+    summaries : tuple of xarray.Dataset
+        :func:`~analysis.importance.importance_summary` of each run.
+    labels : tuple of str
+        The runs' names.
+    order : list of str
+        The features in file order.
 
     Returns
     -------
     summary : xarray.Dataset
-        :func:`~analysis.importance.importance_summary` of each file, stacked along a
-        new dim ``run`` (coords ``labels``), features in file order.
+        Both summaries stacked along a new dim ``run`` (coords ``labels``), features in
+        file order.
     tau : float
         Kendall's τ between the two mean F1 drops (1: same ranking).
     """
-    if summaries is None:
-        summaries = tuple(
-            importance_summary(
-                permutation_importance(t, n_repeats=n_repeats, random_state=random_state)
-            )
-            for t in (a, b)
-        )
     summaries = [s.sortby("feature") for s in summaries]
-    order = a["predictions_constant_data"]["feature"].values
     both = xr.concat(summaries, dim="run", combine_attrs="drop_conflicts").sel(feature=order)
     both = both.assign_coords(run=list(labels))
     tau = kendalltau(summaries[0]["f1_drop"], summaries[1]["f1_drop"]).statistic
@@ -215,15 +209,15 @@ def _gradient_evaluations(tree: xr.DataTree) -> float:
     return np.nan
 
 
-def cost_table(a: xr.DataTree, b: xr.DataTree, *, labels: tuple[str, str]) -> pd.DataFrame:
+def cost_table(runs: tuple[RunAnalysis, ...], *, labels: tuple[str, ...]) -> pd.DataFrame:
     """Fit wall time, gradient evaluations and function-space ESS per second."""
     rows = {}
-    for label, tree in zip(labels, (a, b), strict=True):
-        seconds = float(tree.attrs["fit_seconds"])
-        ess = prediction_ess(tree)
+    for label, run in zip(labels, runs, strict=True):
+        seconds = float(run.tree.attrs["fit_seconds"])
+        ess = run.diagnostics.ess_p
         rows[label] = {
             "fit_seconds": seconds,
-            "gradient_evaluations": _gradient_evaluations(tree),
+            "gradient_evaluations": _gradient_evaluations(run.tree),
             "ess_p_median": ess,
             "ess_p_per_second": ess / seconds,
         }
@@ -246,24 +240,14 @@ class Comparison:
     fingerprint: str
 
 
-def compare_runs(
-    a: xr.DataTree,
-    b: xr.DataTree,
-    *,
-    n_repeats: int = 10,
-    importances: tuple[xr.Dataset, xr.Dataset] | None = None,
-) -> Comparison:
-    """Compare two posterior files of the same test set.
+def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
+    """Compare the analyses of two posterior files of the same test set.
 
     Parameters
     ----------
-    a, b : xarray.DataTree
-        Posterior files (e.g. ADVI and NUTS).
-    n_repeats : int
-        Shuffles per feature for the permutation importances.
-    importances : tuple of xarray.Dataset, optional
-        Importance summaries of ``a`` and ``b`` already computed (e.g. by
-        :func:`~analysis.run_analysis.analyse_run`), to avoid computing them again.
+    a, b : RunAnalysis
+        The two files' analyses (e.g. ADVI's and NUTS's), from
+        :func:`~analysis.run_analysis.analyse_run`.
 
     Returns
     -------
@@ -273,102 +257,35 @@ def compare_runs(
     ------
     ComparisonError
         The files do not share a test set or a network shape.
+
+    Examples
+    --------
+    >>> from analysis.run_analysis import analyse_run
+    >>> from inference.testing import tiny_posterior_file
+    >>> runs = [analyse_run(tiny_posterior_file(m), n_repeats=2) for m in ("advi", "nuts")]
+    >>> comparison = compare_runs(*runs)
+    >>> comparison.labels
+    ('advi', 'nuts')
+    >>> 0 <= comparison.agreement["class_agreement"] <= 1
+    True
     """
-    check_comparable(a, b)
-    labels = (_label(a, "A"), _label(b, "B"))
+    check_comparable(a.tree, b.tree)
+    labels = (a.method, b.method)
     if labels[0] == labels[1]:
         labels = (f"{labels[0]} (A)", f"{labels[1]} (B)")
-    moments = (predictive_moments(a), predictive_moments(b))
+    order = [str(f) for f in a.tree["predictions_constant_data"]["feature"].values]
     importance, tau = importance_comparison(
-        a, b, labels=labels, n_repeats=n_repeats, summaries=importances
+        (a.importance, b.importance), labels=labels, order=order
     )
     return Comparison(
         labels=labels,
-        predictions=prediction_table(a, b, labels=labels),
-        agreement=prediction_agreement(a, b),
-        moments=moments,
-        reliability=tuple(reliability(m["y"].to_numpy(), m["mean"].to_numpy()) for m in moments),
-        parameters=parameter_comparison(a, b),
+        predictions=prediction_table((a, b), labels=labels),
+        agreement=prediction_agreement(a.predictive, b.predictive),
+        moments=(a.predictive, b.predictive),
+        reliability=(a.reliability, b.reliability),
+        parameters=parameter_comparison(a.aligned, b.aligned),
         importance=importance,
         kendall_tau=tau,
-        cost=cost_table(a, b, labels=labels),
-        fingerprint=test_set_fingerprint(a),
+        cost=cost_table((a, b), labels=labels),
+        fingerprint=test_set_fingerprint(a.tree),
     )
-
-
-def headline(comparison: Comparison) -> dict[str, Any]:
-    """Pick the comparison's headline numbers, JSON-ready (keys documented in the README)."""
-    a, b = comparison.labels
-    params = comparison.parameters
-    return {
-        "labels": [a, b],
-        "test_set_sha256": comparison.fingerprint,
-        "metrics": {
-            label: {k: _json_number(v) for k, v in comparison.predictions[label].items()}
-            for label in (a, b)
-        },
-        "agreement": comparison.agreement,
-        "kendall_tau_importance": comparison.kendall_tau,
-        "importance_rank": {
-            label: [
-                str(f)
-                for f in comparison.importance.sel(run=label)
-                .sortby("f1_drop", ascending=False)["feature"]
-                .values
-            ]
-            for label in (a, b)
-        },
-        "weights": {
-            "mean_sd_ratio_w0": float(params["w0_sd_ratio"].mean()),
-            "mean_sd_ratio_w1": float(params["w1_sd_ratio"].mean()),
-            "mean_wasserstein_w0": float(params["w0_wasserstein"].mean()),
-            "mean_wasserstein_w1": float(params["w1_wasserstein"].mean()),
-        },
-        "cost": {
-            label: {k: _json_number(v) for k, v in comparison.cost[label].items()}
-            for label in (a, b)
-        },
-    }
-
-
-def _json_number(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
-def _gradient_clause(cost: pd.DataFrame, *, labels: tuple[str, str]) -> str:
-    counts = [cost.loc["gradient_evaluations", label] for label in labels]
-    if not all(np.isfinite(counts)):
-        return ""
-    return f"; gradient evaluations {counts[0]:,.0f} vs {counts[1]:,.0f}"
-
-
-def conclusion(comparison: Comparison) -> list[str]:
-    """Write a few sentences off the numbers: how the two runs differ, and by how much."""
-    a, b = comparison.labels
-    m, agree, cost = comparison.predictions, comparison.agreement, comparison.cost
-    params = comparison.parameters
-    better = a if m.loc["accuracy", a] > m.loc["accuracy", b] else b
-    lines = [
-        f"Test accuracy at threshold 0.5: {a} {m.loc['accuracy', a]:.4f}, "
-        f"{b} {m.loc['accuracy', b]:.4f} ({better} higher by "
-        f"{abs(m.loc['accuracy', a] - m.loc['accuracy', b]):.4f}); weighted F1 "
-        f"{m.loc['f1_weighted', a]:.4f} vs {m.loc['f1_weighted', b]:.4f}.",
-        f"The two give the same class to {agree['class_agreement']:.1%} of the test "
-        f"simulations; their mean predicted probabilities differ by "
-        f"{agree['mean_abs_diff']:.4f} on average.",
-        f"{a}'s mean predictive std is {agree['std_ratio']:.2f} × {b}'s "
-        f"(correlation of the per-simulation stds {agree['std_correlation']:.2f}).",
-        f"After aligning hidden units, {a}'s posterior sd of the input weights w0 is on "
-        f"average {float(params['w0_sd_ratio'].mean()):.2f} × {b}'s, and of the output "
-        f"weights w1 {float(params['w1_sd_ratio'].mean()):.2f} ×.",
-        f"Predictive std as a detector of misclassified cases (ROC AUC): "
-        f"{a} {m.loc['std_error_auc', a]:.2f}, {b} {m.loc['std_error_auc', b]:.2f}.",
-        f"Log loss {m.loc['log_loss', a]:.3f} vs {m.loc['log_loss', b]:.3f}; expected "
-        f"calibration error {m.loc['ece', a]:.3f} vs {m.loc['ece', b]:.3f}.",
-        f"Feature-importance rankings agree with Kendall's τ = {comparison.kendall_tau:.2f}.",
-        f"Fit time {cost.loc['fit_seconds', a]:.1f} s vs {cost.loc['fit_seconds', b]:.1f} s "
-        f"({cost.loc['fit_seconds', b] / cost.loc['fit_seconds', a]:.1f}× for {b})"
-        + _gradient_clause(cost, labels=(a, b))
-        + ".",
-    ]
-    return lines

@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import xarray as xr
 
-from inference.posterior_file import rebuild_model
+from inference.rebuild import rebuild_model
 from inference.predict import compile_forward, predict_proba
 
 Evaluator = Callable[..., xr.DataArray]
@@ -17,7 +17,7 @@ Evaluator = Callable[..., xr.DataArray]
 def evaluator(tree: xr.DataTree) -> Evaluator:
     """Return ``f(posterior, X, dim=...) -> p (chain, draw, dim)`` for a posterior file.
 
-    The network is rebuilt from the file (:func:`inference.posterior_file.rebuild_model`)
+    The network is rebuilt from the file (:func:`inference.rebuild.rebuild_model`)
     and compiled once; the returned function evaluates any draws on any inputs.
     """
     model = rebuild_model(tree)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import xarray as xr
 
-from analysis import diagnostics
 from analysis.alignment import align_hidden_units
+from analysis.diagnostics import Diagnostics, diagnose
 from analysis.importance import importance_summary, permutation_importance
 from analysis.metrics import (
     classification_metrics,
@@ -40,11 +40,18 @@ class Threshold:
     report: pd.DataFrame
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunAnalysis:
-    """Results of :func:`analyse_run`; every field is computed from the file alone."""
+    """Results of :func:`analyse_run`; every field is computed from the file alone.
 
+    ``tree`` is the file analysed; ``aligned`` its posterior with hidden units aligned
+    across chains, computed once and used by the heatmaps, the diagnostics and any
+    comparison; ``diagnostics`` is typed by the method's kind of draws.
+    """
+
+    tree: xr.DataTree
     method: str
+    aligned: xr.Dataset
     provenance: dict[str, Any]
     metrics: dict[str, float]
     densities: xr.Dataset
@@ -57,8 +64,8 @@ class RunAnalysis:
     scores: dict[str, float]
     reliability: xr.Dataset
     importance: xr.Dataset
-    diagnostics: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
+    diagnostics: Diagnostics
+    seconds: float
 
 
 def provenance(tree: xr.DataTree) -> dict[str, Any]:
@@ -95,25 +102,6 @@ def _thresholds(tree: xr.DataTree, predictive: xr.Dataset, network) -> list[Thre
     ]
 
 
-def _diagnostics(tree: xr.DataTree) -> dict[str, Any]:
-    if "vi_history" in tree.children:
-        khat = diagnostics.psis_khat(tree)
-        trace = diagnostics.loss_trace(tree)
-        ok, verdict = diagnostics.advi_verdict(khat, bool(trace.attrs["converged"]))
-        return {"kind": "advi", "khat": khat, "trace": trace, "ok": ok, "verdict": verdict}
-    sampler = diagnostics.sampler_table(tree)
-    convergence = diagnostics.convergence_table(tree)
-    ok, verdict = diagnostics.nuts_verdict(sampler, convergence)
-    return {
-        "kind": "nuts",
-        "sampler": sampler,
-        "convergence": convergence,
-        "prediction_rhat": diagnostics.prediction_convergence(tree)["p_rhat"],
-        "ok": ok,
-        "verdict": verdict,
-    }
-
-
 def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0) -> RunAnalysis:
     """Run every analysis of the report on one posterior file.
 
@@ -129,14 +117,25 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
     Returns
     -------
     RunAnalysis
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> result = analyse_run(tiny_posterior_file("advi"), n_repeats=2)
+    >>> result.method, type(result.diagnostics).__name__
+    ('advi', 'ApproximationDiagnostics')
+    >>> list(result.importance["feature"].values) == list(result.importance["feature"].values)
+    True
     """
     start = time.perf_counter()
     network = evaluator(tree)
     aligned, permutation = align_hidden_units(tree["posterior"].to_dataset())
     predictive = predictive_moments(tree)
     y, p_mean = predictive["y"].to_numpy(), predictive["mean"].to_numpy()
-    result = RunAnalysis(
-        method=str(tree.attrs.get("method", "unknown")),
+    fields = dict(
+        tree=tree,
+        method=str(tree.attrs["method"]),
+        aligned=aligned,
         provenance=provenance(tree),
         metrics=classification_metrics(tree),
         densities=pooled_densities(tree, random_state=random_state),
@@ -153,7 +152,6 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
                 tree, n_repeats=n_repeats, random_state=random_state, network=network
             )
         ),
-        diagnostics=_diagnostics(tree),
+        diagnostics=diagnose(tree, aligned=aligned),
     )
-    result.seconds = time.perf_counter() - start
-    return result
+    return RunAnalysis(**fields, seconds=time.perf_counter() - start)

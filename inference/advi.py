@@ -1,4 +1,8 @@
-"""Mean-field ADVI with Adam, stopped by a convergence rule on the loss."""
+"""Mean-field ADVI with Adam, stopped by a convergence rule on the loss.
+
+The method ``"advi"`` of :data:`inference.methods.METHODS`: :func:`fit_advi` fits the
+approximation, :func:`fit` turns it into the groups of a posterior file.
+"""
 
 from __future__ import annotations
 
@@ -9,66 +13,20 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 from pymc.pytensorf import get_mode
-from pymc.variational.callbacks import Callback
 from scipy import stats
 
 from inference import jax_advi
+from inference.convergence import LossConvergence
+from inference.fit import MethodFit
+from inference.runtime import Runtime
+
+__all__ = ["ADVIError", "ADVIFit", "fit", "fit_advi"]
 
 logger = logging.getLogger(__name__)
 
 
 class ADVIError(ValueError):
     """The optimisation diverged: its loss became NaN or infinite."""
-
-
-class LossConvergence(Callback):
-    """Stop when the windowed mean loss stops falling.
-
-    Every ``window`` steps the mean loss of the latest window is compared with
-    the mean of the window before it; the fit stops once the relative decrease
-    is below ``tolerance`` for ``patience`` checks in a row. A NaN or infinite
-    loss raises ``FloatingPointError`` (as ``pm.fit`` does for NaN).
-
-    Parameters
-    ----------
-    window : int
-        Steps per window.
-    tolerance : float
-        Relative decrease of the window mean regarded as no progress.
-    patience : int
-        Consecutive checks without progress before stopping.
-    """
-
-    def __init__(self, *, window: int = 1000, tolerance: float = 1e-3, patience: int = 2):
-        self.window = window
-        self.tolerance = tolerance
-        self.patience = patience
-        self.stalled = 0
-        self.converged = False
-        self._finite_until = 0
-
-    def check(self, loss: np.ndarray, i: int) -> str | None:
-        """Take the losses up to step ``i``; return why the fit stops, or None to go on."""
-        if not np.isfinite(loss[self._finite_until :]).all():
-            raise FloatingPointError(f"the ADVI loss is not finite before step {len(loss)}")
-        self._finite_until = len(loss)
-        if i < 2 * self.window or (i + 1) % self.window:
-            return None
-        current = np.mean(loss[i + 1 - self.window : i + 1])
-        previous = np.mean(loss[i + 1 - 2 * self.window : i + 1 - self.window])
-        decrease = (previous - current) / abs(previous)
-        self.stalled = self.stalled + 1 if decrease < self.tolerance else 0
-        if self.stalled < self.patience:
-            return None
-        self.converged = True
-        return (
-            f"loss converged after {i + 1} steps (window mean {current:.2f}, "
-            f"relative decrease {decrease:.2e} < {self.tolerance:g})"
-        )
-
-    def __call__(self, approx, loss, i) -> None:  # noqa: D102
-        if (reason := self.check(loss, i)) is not None:
-            raise StopIteration(reason)
 
 
 @dataclass(frozen=True)
@@ -244,6 +202,19 @@ def fit_advi(
     ------
     ADVIError
         The loss became NaN or infinite: the step size is too large.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model() as model:
+    ...     mu = pm.Normal("mu", 0.0, 10.0)
+    ...     _ = pm.Normal("y", mu, 1.0, observed=[2.9, 3.1, 3.0])
+    >>> result = fit_advi(model, learning_rate=0.05, max_steps=3000, window=500,
+    ...                   draws=200, mode="c", random_seed=1)
+    >>> result.posterior["mu"].dims
+    ('chain', 'draw')
+    >>> bool(abs(float(result.posterior["mu"].mean()) - 3.0) < 0.5)
+    True
     """
     if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
         raise ValueError("fit_advi handles models whose free variables are untransformed")
@@ -273,4 +244,51 @@ def fit_advi(
         converged=rule.converged,
         draw_stats=_draw_log_densities(model, values, parameters, mode=mode),
         parameters=parameters,
+    )
+
+
+def fit(
+    model: pm.Model,
+    *,
+    runtime: Runtime,
+    random_seed: int,
+    progressbar: bool = False,
+    learning_rate: float,
+    max_steps: int,
+    window: int,
+    tolerance: float,
+    draws: int,
+) -> MethodFit:
+    """Fit by :func:`fit_advi` in the runtime's compile mode; return the file's groups.
+
+    Returns
+    -------
+    MethodFit
+        ``sample_stats``: ``lp`` and ``log_q`` per draw, for PSIS; groups
+        ``vi_history`` (``loss (iteration)``, attrs ``converged``, ``objective``,
+        ``gradient_evaluations``) and ``vi_parameters`` (the fitted normal).
+    """
+    result = fit_advi(
+        model,
+        learning_rate=learning_rate,
+        max_steps=max_steps,
+        window=window,
+        tolerance=tolerance,
+        draws=draws,
+        mode=runtime.advi_mode,
+        random_seed=random_seed,
+        progressbar=progressbar,
+    )
+    history = xr.Dataset(
+        {"loss": ("iteration", result.loss)},
+        attrs={
+            "converged": int(result.converged),
+            "objective": "negative ELBO",
+            "gradient_evaluations": len(result.loss),  # one Monte Carlo sample per step
+        },
+    )
+    return MethodFit(
+        posterior=result.posterior,
+        sample_stats=result.draw_stats,
+        groups={"vi_history": history, "vi_parameters": result.parameters},
     )

@@ -9,27 +9,15 @@ coordinates and values before anything uses it. :func:`validate` raises
 
 from __future__ import annotations
 
-import json
-import math
-from numbers import Integral, Real
-from typing import Any
-
 import numpy as np
 import xarray as xr
 
-from inference.model import LIKELIHOODS, PARAM_DIMS
+from inference.file_attrs import PosteriorFileError, check_attrs
+from inference.methods import method_of
+from inference.model import PARAM_DIMS
 
-#: Root attrs every file carries.
-REQUIRED_ATTRS = (
-    "method",
-    "study_version",
-    "created",
-    "config",
-    "seed",
-    "data_sha256",
-    "library_versions",
-    "fit_seconds",
-)
+__all__ = ["CONTRACT", "MAX_MAGNITUDE", "PosteriorFileError", "contract", "validate"]
+
 #: Group -> variable -> dims, beyond the sample dims where those apply.
 CONTRACT = {
     "posterior": {n: ("chain", "draw", *d) for n, d in PARAM_DIMS.items()},
@@ -44,39 +32,6 @@ CONTRACT = {
     "predictions": {"p": ("chain", "draw", "test")},
     "predictions_constant_data": {"X": ("test", "feature"), "y": ("test",)},
 }
-#: ``sample_stats`` of a NUTS file: what the report's sampler table reads.
-NUTS_STATS = (
-    "diverging",
-    "tree_depth",
-    "reached_max_treedepth",
-    "step_size",
-    "acceptance_rate",
-    "n_steps",
-)
-#: ``sample_stats`` of an ADVI file (a file with a ``vi_history`` group): for PSIS.
-ADVI_STATS = ("lp", "log_q")
-#: The run configuration's keys and their JSON types.
-CONFIG_SCHEMA: dict[str, type] = {
-    "method": str,
-    "data_source": str,
-    "seed": int,
-    "hidden": int,
-    "prior_sigma": float,
-    "likelihood": str,
-    "draws": int,
-    "tune": int,
-    "chains": int,
-    "target_accept": float,
-    "nuts_init": str,
-    "backend": str,
-    "learning_rate": float,
-    "max_steps": int,
-    "window": int,
-    "tolerance": float,
-    "prior_draws": int,
-}
-#: Keys the configuration must hold: the ones that rebuild the network.
-CONFIG_REQUIRED = ("hidden", "prior_sigma", "likelihood")
 #: Largest magnitude accepted for a parameter or a standardised input: no fit of this
 #: network comes near it, and far beyond it the analyses' densities and sums overflow.
 MAX_MAGNITUDE = 1e6
@@ -84,21 +39,14 @@ MAX_MAGNITUDE = 1e6
 _OWN_SAMPLE_DIMS = {"prior"}
 
 
-class PosteriorFileError(ValueError):
-    """A posterior file is missing, unreadable or breaks the contract."""
-
-
 def contract(tree: xr.DataTree) -> dict[str, dict[str, tuple[str, ...]]]:
-    """Return the groups, variables and dims ``tree`` must hold: the common ones and its fit's."""
-    sample = ("chain", "draw")
-    if "vi_history" in tree.children:
-        own = {
-            "vi_history": {"loss": ("iteration",)},
-            "sample_stats": dict.fromkeys(ADVI_STATS, sample),
-        }
-    else:
-        own = {"sample_stats": dict.fromkeys(NUTS_STATS, sample)}
-    return CONTRACT | own
+    """Return the groups, variables and dims ``tree`` must hold: the common ones and its method's.
+
+    The method is the one its ``method`` attr names (:data:`inference.methods.METHODS`);
+    a file naming none has only the common part here, and is refused by the attr check.
+    """
+    method = method_of(tree.attrs)
+    return CONTRACT | (dict(method.stores) if method else {})
 
 
 def validate(tree: xr.DataTree) -> None:
@@ -107,7 +55,7 @@ def validate(tree: xr.DataTree) -> None:
     Checks the groups, variables and their dims, that shared dims have one size and
     one set of labels in every group, the values (finite, labels 0/1 of both classes,
     probabilities in [0, 1], positive weights and scales), and the root attrs and
-    their JSON (see :func:`read_config`).
+    their JSON (see :func:`inference.file_attrs.check_attrs`).
 
     Raises
     ------
@@ -119,7 +67,7 @@ def validate(tree: xr.DataTree) -> None:
     _check_sizes(tree, expected)
     _check_coords(tree, expected)
     _check_values(tree, expected)
-    _check_attrs(tree)
+    check_attrs(tree)
 
 
 def _check_variables(tree: xr.DataTree, expected: dict) -> None:
@@ -231,130 +179,3 @@ def _check_samples(tree: xr.DataTree) -> None:
                 f"{group}/{name} holds values beyond ±{MAX_MAGNITUDE:g} (expected weights "
                 "and standardised inputs of a network)"
             )
-
-
-def _check_attrs(tree: xr.DataTree) -> None:
-    missing = [a for a in REQUIRED_ATTRS if a not in tree.attrs]
-    if missing:
-        raise PosteriorFileError(f"root attrs missing: {', '.join(missing)}")
-    attrs = tree.attrs
-    for key in ("method", "study_version", "created"):
-        if not isinstance(attrs[key], str) or not attrs[key]:
-            raise PosteriorFileError(f"attr {key!r} is not a non-empty string")
-    if not _is_count(attrs["seed"]):
-        raise PosteriorFileError(
-            f"attr 'seed' is {_shown(attrs['seed'])}, expected an integer >= 0"
-        )
-    if not _is_amount(attrs["fit_seconds"]):
-        raise PosteriorFileError(
-            f"attr 'fit_seconds' is {_shown(attrs['fit_seconds'])}, expected a number >= 0"
-        )
-    for key in ("data_sha256", "library_versions"):
-        table = json_attr(attrs, key)
-        if not all(isinstance(v, str) for v in table.values()):
-            raise PosteriorFileError(f"attr {key!r} maps names to something other than text")
-    read_config(tree)
-    for group in ("sample_stats", "vi_history"):
-        value = tree[group].attrs.get("gradient_evaluations", 0) if group in tree.children else 0
-        if not _is_amount(value):
-            raise PosteriorFileError(
-                f"{group} attr 'gradient_evaluations' is {_shown(value)}, expected a number >= 0"
-            )
-    converged = tree["vi_history"].attrs.get("converged", 0) if "vi_history" in tree.children else 0
-    if not (_is_count(converged) and converged <= 1):
-        raise PosteriorFileError(
-            f"vi_history attr 'converged' is {_shown(converged)}, expected 0 or 1"
-        )
-
-
-def _shown(value: Any) -> str:
-    """Show a value in an error message: its repr on one line, at most 40 characters."""
-    text = " ".join(repr(value).split())
-    return text if len(text) <= 40 else text[:40] + "…"
-
-
-def _is_count(value: Any) -> bool:
-    return _has_type(value, int) and value >= 0
-
-
-def _is_amount(value: Any) -> bool:
-    return _has_type(value, float) and value >= 0
-
-
-def _no_constants(name: str) -> None:
-    raise ValueError(f"{name} is not JSON")
-
-
-def json_attr(attrs: dict, key: str) -> dict[str, Any]:
-    """Parse a root attr that holds a JSON object; JSON only, nothing is evaluated.
-
-    Raises
-    ------
-    PosteriorFileError
-        The attr is missing, not text, not strict JSON (``NaN`` and ``Infinity`` are
-        refused), or not an object.
-    """
-    text = attrs.get(key)
-    if not isinstance(text, str):
-        raise PosteriorFileError(f"attr {key!r} is missing or not text (expected a JSON object)")
-    try:
-        value = json.loads(text, parse_constant=_no_constants)
-    except (ValueError, RecursionError):
-        raise PosteriorFileError(f"attr {key!r} is not valid JSON") from None
-    if not isinstance(value, dict):
-        raise PosteriorFileError(f"attr {key!r} is not a JSON object")
-    return value
-
-
-def _has_type(value: Any, kind: type) -> bool:
-    """JSON ``float``: a finite number; ``int``: an integer; booleans are neither."""
-    if kind not in (int, float):
-        return isinstance(value, kind)
-    if isinstance(value, bool | np.bool_):
-        return False
-    if kind is int:
-        return isinstance(value, Integral)
-    return isinstance(value, Real) and math.isfinite(value)
-
-
-def read_config(tree: xr.DataTree) -> dict[str, Any]:
-    """Parse and check the run configuration stored in the ``config`` attr.
-
-    The keys of :data:`CONFIG_SCHEMA` must have their JSON types; those of
-    :data:`CONFIG_REQUIRED` must be present, name a known likelihood, a positive
-    prior scale and the posterior's number of hidden units. Other keys are kept
-    as data.
-
-    Returns
-    -------
-    dict
-        The configuration.
-
-    Raises
-    ------
-    PosteriorFileError
-        Naming the first key at fault.
-    """
-    config = json_attr(tree.attrs, "config")
-    for key, kind in CONFIG_SCHEMA.items():
-        if key not in config:
-            if key in CONFIG_REQUIRED:
-                raise PosteriorFileError(f"attr 'config' lacks {key!r}")
-            continue
-        if not _has_type(config[key], kind):
-            raise PosteriorFileError(
-                f"attr 'config': {key!r} is {_shown(config[key])}, expected a JSON {kind.__name__}"
-            )
-    if config["likelihood"] not in LIKELIHOODS:
-        raise PosteriorFileError(
-            f"attr 'config': likelihood {_shown(config['likelihood'])} is not one of "
-            f"{', '.join(LIKELIHOODS)}"
-        )
-    if config["prior_sigma"] <= 0:
-        raise PosteriorFileError("attr 'config': prior_sigma is not positive")
-    hidden = tree["posterior"].sizes.get("hidden") if "posterior" in tree.children else None
-    if config["hidden"] != hidden:
-        raise PosteriorFileError(
-            f"attr 'config': hidden is {config['hidden']}, the posterior has {hidden} hidden units"
-        )
-    return config

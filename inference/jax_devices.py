@@ -30,13 +30,14 @@ PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 _started: int | None = None
 
 
-def start_jax(devices: int) -> int:
+def start_jax(devices: int | None = None) -> int:
     """Ask for ``devices`` JAX CPU devices and start JAX; return how many it has.
 
     Parameters
     ----------
-    devices : int
-        One per chain that should run in parallel; 1 for everything else.
+    devices : int, optional
+        One per chain that should run in parallel; 1 for everything else. Without it,
+        JAX keeps the devices it has, or starts with one.
 
     Returns
     -------
@@ -45,6 +46,7 @@ def start_jax(devices: int) -> int:
     """
     global _started
     if _started is None:  # later calls leave XLA_FLAGS alone: JAX no longer reads it
+        devices = devices or 1
         import pymc.sampling.jax  # noqa: F401  (its import asks for 100 devices; undone below)
         from numpyro import set_host_device_count
 
@@ -52,7 +54,7 @@ def start_jax(devices: int) -> int:
         import jax
 
         _started = jax.local_device_count()
-    if _started != devices:
+    if devices is not None and _started != devices:
         logger.debug("JAX had started with %d CPU devices; %d asked for", _started, devices)
     return _started
 
@@ -84,14 +86,15 @@ def _float32_graph(inputs: list, outputs: list) -> tuple[list, list]:
     return new_inputs, clone_replace(outputs, replace=replace, rebuild_strict=False)
 
 
-def jax_logp(model: pm.Model, *, devices: int = 1, precision: Precision = "float64") -> Callable:
-    """Compile the log density of ``model`` to JAX, on ``devices`` CPU devices.
+def jax_logp(model: pm.Model, *, precision: Precision = "float64") -> Callable:
+    """Compile the log density of ``model`` to JAX.
+
+    JAX runs on the devices it was started with (:func:`start_jax`, called by
+    :meth:`inference.runtime.Runtime.start` before a fit), or on one if it was not.
 
     Parameters
     ----------
     model : pymc.Model
-    devices : int
-        JAX CPU devices to start with (:func:`start_jax`).
     precision : {"float64", "float32"}
         Arithmetic of the compiled graph. With ``"float32"`` the model's graph is
         rebuilt on float32 values, data and constants (its sums keep float64
@@ -106,7 +109,7 @@ def jax_logp(model: pm.Model, *, devices: int = 1, precision: Precision = "float
     """
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
-    start_jax(devices)
+    start_jax()
     from pymc.sampling.jax import get_jaxified_graph
 
     inputs, outputs = model.value_vars, [model.logp()]

@@ -81,7 +81,7 @@ def sample_numpyro(
     import jax
     from numpyro.infer import MCMC, NUTS
 
-    logp = jax_logp(model, devices=chains if parallel else 1, precision=precision)
+    logp = jax_logp(model, precision=precision)
     kernel = NUTS(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,

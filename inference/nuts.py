@@ -1,33 +1,27 @@
-"""NUTS by any of the samplers PyMC supports, on the one PyMC model."""
+"""NUTS by any of the samplers PyMC supports, on the one PyMC model.
+
+The method ``"nuts"`` of :data:`inference.methods.METHODS`: :func:`fit_nuts` samples,
+:func:`fit` hands the draws and sampler statistics to the posterior file.
+"""
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.backends import BACKENDS, resolve
+from inference.backends import Backend, resolve
+from inference.fit import MethodFit
+from inference.jax_devices import start_jax
 from inference.jax_nuts import sample_numpyro
+from inference.runtime import Runtime, parallel_chains, usable_cores
+
+__all__ = ["fit", "fit_nuts"]
 
 #: Sampler statistics every backend is brought to, under PyMC's names.
 _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth"}
 #: Every sampler's default maximum tree depth, which this project keeps.
 _MAX_TREE_DEPTH = 10
-
-
-def _cores(chains: int, cores: int | None) -> int:
-    """``cores``, by default as many as there are usable CPUs, at most ``chains``."""
-    return min(chains, len(os.sched_getaffinity(0))) if cores is None else cores
-
-
-def parallel_chains(chains: int, cores: int | None = None) -> int:
-    """How many chains run at once: all of them given more than one core, else one.
-
-    ``cores`` defaults to as many as there are usable CPUs, at most ``chains``.
-    """
-    return chains if _cores(chains, cores) > 1 else 1
 
 
 def _harmonise(stats: xr.Dataset) -> xr.Dataset:
@@ -42,17 +36,16 @@ def _harmonise(stats: xr.Dataset) -> xr.Dataset:
     return stats
 
 
-def _sample_pymc(model, *, backend: str, tune: int, init: str, **options):
+def _sample_pymc(model, *, backend: Backend, tune: int, init: str, **options):
     """``pm.sample`` with PyMC's or nutpie's NUTS; keep the free variables."""
-    spec = BACKENDS[backend]
     # PyMC's own chains run in processes; fork them from a clean server process, as
     # forking a process in which JAX has started its threads can deadlock
-    extra = {"init": init, "mp_ctx": "forkserver"} if spec.sampler == "pymc" else {}
+    extra = {"init": init, "mp_ctx": "forkserver"} if backend.sampler == "pymc" else {}
     with model:
         tree = pm.sample(
             tune=tune,
-            nuts_sampler=spec.sampler,
-            backend=spec.mode,
+            nuts_sampler=backend.sampler,
+            backend=backend.mode,
             var_names=[rv.name for rv in model.free_RVs],
             compute_convergence_checks=False,
             discard_tuned_samples=False,  # kept only to count the tuning's gradient evaluations
@@ -74,7 +67,7 @@ def fit_nuts(
     cores: int | None = None,
     target_accept: float = 0.8,
     init: str = "jitter+adapt_diag",
-    backend: str = "auto",
+    backend: Backend | str = "auto",
     random_seed: int | None = None,
     progressbar: bool = False,
 ) -> xr.DataTree:
@@ -99,9 +92,10 @@ def fit_nuts(
     init : str
         PyMC's initialisation and mass-matrix adaptation, e.g. ``"jitter+adapt_diag"``
         or ``"jitter+adapt_full"`` (a dense mass matrix); PyMC's own sampler only.
-    backend : str
-        A key of :data:`inference.backends.BACKENDS`: the sampler and compile mode;
-        ``"auto"``: the fastest installed.
+    backend : Backend or str
+        A backend of :data:`inference.backends.BACKENDS`, or its name (``"auto"``: the
+        fastest installed). NumPyro's start JAX, if nothing has, with one CPU device
+        per parallel chain (:meth:`inference.runtime.Runtime.start` does so for a run).
     random_seed : int, optional
         Seeds the chains' initialisation and sampling.
     progressbar : bool
@@ -114,10 +108,23 @@ def fit_nuts(
         and ``sample_stats`` (PyMC's names for every backend), whose attr
         ``gradient_evaluations`` counts the leapfrog steps of tuning and sampling
         together.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model() as model:
+    ...     mu = pm.Normal("mu", 0.0, 10.0)
+    ...     _ = pm.Normal("y", mu, 1.0, observed=[2.9, 3.1, 3.0])
+    >>> tree = fit_nuts(model, draws=100, tune=100, chains=2, random_seed=1)
+    >>> tree["posterior"]["mu"].sizes
+    Frozen({'chain': 2, 'draw': 100})
+    >>> bool(abs(float(tree["posterior"]["mu"].mean()) - 3.0) < 0.5)
+    True
     """
-    cores = _cores(chains, cores)
-    backend = resolve(backend)
-    if BACKENDS[backend].sampler == "numpyro":
+    cores = min(chains, usable_cores()) if cores is None else cores
+    backend = backend if isinstance(backend, Backend) else resolve(backend)
+    if backend.sampler == "numpyro":
+        start_jax(parallel_chains(chains, cores))
         posterior, stats = sample_numpyro(
             model,
             draws=draws,
@@ -126,7 +133,7 @@ def fit_nuts(
             target_accept=target_accept,
             random_seed=random_seed,
             parallel=parallel_chains(chains, cores) > 1,
-            precision=BACKENDS[backend].precision,
+            precision=backend.precision,
             progressbar=progressbar,
         )
     else:
@@ -143,3 +150,39 @@ def fit_nuts(
             progressbar=progressbar,
         )
     return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": _harmonise(stats)})
+
+
+def fit(
+    model: pm.Model,
+    *,
+    runtime: Runtime,
+    random_seed: int,
+    progressbar: bool = False,
+    draws: int,
+    tune: int,
+    chains: int,
+    target_accept: float,
+    nuts_init: str,
+) -> MethodFit:
+    """Sample by :func:`fit_nuts` with the runtime's backend and cores.
+
+    Returns
+    -------
+    MethodFit
+        The draws and the sampler's statistics under PyMC's names.
+    """
+    tree = fit_nuts(
+        model,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=min(chains, runtime.cores),
+        target_accept=target_accept,
+        init=nuts_init,
+        backend=runtime.backend,
+        random_seed=random_seed,
+        progressbar=progressbar,
+    )
+    return MethodFit(
+        posterior=tree["posterior"].to_dataset(), sample_stats=tree["sample_stats"].to_dataset()
+    )

@@ -1,1 +1,27 @@
-"""The study's entry point: data, configuration, pipelines and the command line."""
+"""The study: its run configuration, the data, the pipelines, the sweep and the CLI.
+
+>>> from study import RunConfig, fit_to_file, load_dataset  # what a user calls
+"""
+
+from study.config import RunConfig
+from study.data import Dataset, load_dataset
+from study.pipeline import (
+    fit_posterior,
+    fit_to_file,
+    resolve_runtime,
+    write_comparison,
+    write_report,
+)
+from study.preprocess import prepare
+
+__all__ = [
+    "Dataset",
+    "RunConfig",
+    "fit_posterior",
+    "fit_to_file",
+    "load_dataset",
+    "prepare",
+    "resolve_runtime",
+    "write_comparison",
+    "write_report",
+]

@@ -1,7 +1,7 @@
 """Stop promptly and cleanly on SIGINT (Ctrl-C) and SIGTERM.
 
 While :class:`SignalGuard` is active, either signal raises :class:`Interrupted` in
-the main thread, so every ``finally`` runs and :func:`inference.posterior_file.atomic_write`
+the main thread, so every ``finally`` runs and :func:`inference.atomic.atomic_write`
 removes its temporary file. Two things could delay or swallow that exception: a main
 thread blocked in compiled code (NumPyro's NUTS runs whole XLA programs, which never
 return to Python mid-way), and a library that catches it. A watchdog thread therefore
@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from inference.posterior_file import remove_partial_files
+from inference.atomic import remove_partial_files
 
 #: The signals handled, and the exit code each ends the process with (128 + number).
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}

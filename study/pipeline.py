@@ -1,4 +1,9 @@
-"""The study's main job: data -> preprocessing -> network -> fit -> posterior file."""
+"""The study's main job: data -> preprocessing -> network -> fit -> posterior file -> report.
+
+The method is looked up once in the method table (:data:`inference.methods.METHODS`),
+the backends are resolved once (:func:`resolve_runtime`), and each file is analysed once:
+its :class:`~analysis.run_analysis.RunAnalysis` feeds its report and any comparison.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +16,29 @@ from pathlib import Path
 
 import xarray as xr
 
-from analysis.compare import Comparison, check_comparable, compare_runs, headline
-from analysis.metrics import classification_metrics
+from analysis.compare import Comparison, compare_runs
+from analysis.headline import headline
 from analysis.run_analysis import RunAnalysis, analyse_run
 from inference import posterior_file
-from inference.advi import fit_advi
-from inference.backends import BACKENDS, resolve
-from inference.jax_devices import start_jax
+from inference.assemble import assemble
+from inference.atomic import atomic_write
+from inference.methods import METHODS
 from inference.model import build_model, sample_prior
-from inference.nuts import fit_nuts, parallel_chains
 from inference.predict import predict_proba
-from reports.html import render_comparison, render_run, write_html
-from study.config import Method, RunConfig
+from inference.runtime import Runtime
+from reports import render_comparison, render_run, write_html
+from study.config import RunConfig
 from study.data import Dataset
-from study.preprocess import Prepared, prepare
+from study.preprocess import prepare
+
+__all__ = [
+    "RunResult",
+    "fit_posterior",
+    "fit_to_file",
+    "resolve_runtime",
+    "write_comparison",
+    "write_report",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,9 +55,7 @@ class RunResult:
     report : pathlib.Path
         The HTML report written beside it.
     analysis : RunAnalysis
-        The analyses shown in the report.
-    metrics : dict
-        Test accuracy, weighted F1 and mean predictive std at threshold 0.5.
+        The analyses shown in the report (holding the file's tree).
     seconds : float
         Wall time of the whole run of this method.
     """
@@ -52,140 +64,72 @@ class RunResult:
     path: Path
     report: Path
     analysis: RunAnalysis
-    metrics: dict[str, float]
     seconds: float
 
-
-def fit_method(
-    method: Method,
-    model,
-    config: RunConfig,
-    *,
-    progressbar: bool = False,
-    cores: int | None = None,
-):
-    """Fit ``model`` by one method with the configuration's settings and backend.
-
-    ``cores`` is passed to :func:`inference.nuts.fit_nuts` (chains run in parallel by
-    PyMC's sampler; default: as many as there are usable CPUs).
-
-    Returns
-    -------
-    posterior : xarray.Dataset
-        The free variables, dims ``(chain, draw, ...)``.
-    extra : dict of str to xarray.Dataset
-        The method's further groups of the posterior file (``sample_stats``, and for
-        ADVI ``vi_history`` and ``vi_parameters``).
-    """
-    seed = config.seeds()[method]
-    backend_name = resolve(config.backend)
-    backend = BACKENDS[backend_name]
-    if backend.mode == "jax":  # JAX keeps the devices it starts with: enough for NUTS
-        start_jax(parallel_chains(config.chains, cores))
-    if method == "advi":
-        fit = fit_advi(
-            model,
-            learning_rate=config.learning_rate,
-            max_steps=config.max_steps,
-            window=config.window,
-            tolerance=config.tolerance,
-            draws=config.draws,
-            mode=backend.mode,
-            random_seed=seed,
-            progressbar=progressbar,
-        )
-        history = xr.Dataset(
-            {"loss": ("iteration", fit.loss)},
-            attrs={
-                "converged": int(fit.converged),
-                "objective": "negative ELBO",
-                "gradient_evaluations": len(fit.loss),  # one Monte Carlo sample per step
-            },
-        )
-        return fit.posterior, {
-            "vi_history": history,
-            "vi_parameters": fit.parameters,
-            "sample_stats": fit.draw_stats,
-        }
-    tree = fit_nuts(
-        model,
-        draws=config.draws,
-        tune=config.tune,
-        chains=config.chains,
-        cores=cores,
-        target_accept=config.target_accept,
-        init=config.nuts_init,
-        backend=backend_name,
-        random_seed=seed,
-        progressbar=progressbar,
-    )
-    return tree["posterior"].to_dataset(), {"sample_stats": tree["sample_stats"].to_dataset()}
+    @property
+    def metrics(self) -> dict[str, float]:
+        """Test accuracy, weighted F1 and mean predictive std at threshold 0.5."""
+        return self.analysis.metrics
 
 
-def fit_to_file(
-    method: Method,
-    dataset: Dataset,
-    config: RunConfig,
-    *,
-    out: Path,
-    progressbar: bool = False,
-) -> RunResult:
-    """Fit the network by one method and write ``out/<method>.nc``.
+def resolve_runtime(config: RunConfig, *, cores: int | None = None) -> tuple[RunConfig, Runtime]:
+    """Resolve the configuration's backends once; return it with their names, and the runtime.
 
     Parameters
     ----------
-    method : {"advi", "nuts"}
-    dataset : Dataset
-        The simulations, as read.
     config : RunConfig
-    out : pathlib.Path
-        Output directory.
-    progressbar : bool
-        Show the fit's progress on the terminal.
+        ``backend`` and ``advi_backend`` may be ``"auto"``.
+    cores : int, optional
+        CPUs a fit may use (default: all usable; a sweep's task: 1).
 
-    Returns
-    -------
-    RunResult
+    Raises
+    ------
+    inference.backends.BackendError
+        A backend is unknown or not installed.
+
+    Examples
+    --------
+    >>> config, runtime = resolve_runtime(RunConfig(backend="pymc", advi_backend="c"), cores=1)
+    >>> config.backend, runtime.cores
+    ('pymc', 1)
     """
-    start = time.perf_counter()
-    tree = fit_posterior(method, dataset, config, progressbar=progressbar)
-    path = posterior_file.save(tree, out / f"{method}.nc")
-    logger.info("wrote %s (fit %.1f s)", path, tree.attrs["fit_seconds"])
-    report = path.with_suffix(".html")
-    analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")
-    seconds = time.perf_counter() - start
-    return RunResult(method, path, report, analysis, classification_metrics(tree), seconds)
+    runtime = Runtime.resolve(backend=config.backend, advi_backend=config.advi_backend, cores=cores)
+    resolved = dataclasses.replace(
+        config, backend=runtime.backend.name, advi_backend=runtime.advi_mode
+    )
+    return resolved, runtime
 
 
 def fit_posterior(
-    method: Method,
+    method: str,
     dataset: Dataset,
     config: RunConfig,
     *,
+    runtime: Runtime,
     progressbar: bool = False,
-    cores: int | None = None,
 ) -> xr.DataTree:
     """Preprocess, build the network, fit it by one method and assemble its posterior file.
 
     Parameters
     ----------
-    method : {"advi", "nuts"}
+    method : str
+        A key of :data:`inference.methods.METHODS`.
     dataset : Dataset
         The simulations, as read.
     config : RunConfig
+        With backends resolved (:func:`resolve_runtime`): it is stored in the file.
+    runtime : Runtime
+        The resolved backends and cores; JAX is started here if a fit needs it.
     progressbar : bool
         Show the fit's progress on the terminal.
-    cores : int, optional
-        NUTS chains run in parallel by PyMC's sampler (see :func:`fit_method`).
 
     Returns
     -------
     xarray.DataTree
-        The posterior file, validated, not yet written.
+        The posterior file, not yet written (it is checked when written).
     """
-    config = dataclasses.replace(config, backend=resolve(config.backend))
     seeds = config.seeds()
-    data: Prepared = prepare(dataset, random_state=seeds["upsample"])
+    data = prepare(dataset, random_state=seeds["upsample"])
     model = build_model(
         data.X,
         data.y,
@@ -196,15 +140,21 @@ def fit_posterior(
         likelihood=config.likelihood,
     )
     prior = sample_prior(model, draws=config.prior_draws, random_seed=seeds["prior"])
+    runtime.start(chains=config.chains)  # JAX keeps the devices it starts with
     logger.info("fitting %s on %d distinct training rows", method, len(data.y))
     fit_start = time.perf_counter()
-    posterior, extra = fit_method(method, model, config, progressbar=progressbar, cores=cores)
-    fit_seconds = time.perf_counter() - fit_start
-    return posterior_file.assemble(
+    fit = METHODS[method].fit(
+        model,
+        runtime=runtime,
+        random_seed=seeds[method],
+        progressbar=progressbar,
+        **config.options_of(method),
+    )
+    return assemble(
         method=method,
-        posterior=posterior,
+        fit=fit,
         prior=prior,
-        p_test=predict_proba(model, posterior, data.X_test),
+        p_test=predict_proba(model, fit.posterior, data.X_test),
         train={
             "X": data.X,
             "y": data.y,
@@ -217,12 +167,54 @@ def fit_posterior(
         config={"method": method, "data_source": dataset.source, **config.as_dict()},
         seed=config.seed,
         data_sha256=dataset.sha256,
-        fit_seconds=fit_seconds,
-        extra_groups=extra,
+        fit_seconds=time.perf_counter() - fit_start,
     )
 
 
-def write_report(tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10) -> Path:
+def fit_to_file(
+    method: str,
+    dataset: Dataset,
+    config: RunConfig,
+    *,
+    out: Path,
+    runtime: Runtime | None = None,
+    progressbar: bool = False,
+) -> RunResult:
+    """Fit the network by one method; write ``out/<method>.nc`` and its report.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`inference.methods.METHODS`.
+    dataset : Dataset
+        The simulations, as read.
+    config : RunConfig
+    out : pathlib.Path
+        Output directory.
+    runtime : Runtime, optional
+        From :func:`resolve_runtime`, with ``config`` as it returned it; without it,
+        the backends are resolved here.
+    progressbar : bool
+        Show the fit's progress on the terminal.
+
+    Returns
+    -------
+    RunResult
+    """
+    if runtime is None:
+        config, runtime = resolve_runtime(config)
+    start = time.perf_counter()
+    tree = fit_posterior(method, dataset, config, runtime=runtime, progressbar=progressbar)
+    path = posterior_file.save(tree, out / f"{method}.nc")
+    logger.info("wrote %s (fit %.1f s)", path, tree.attrs["fit_seconds"])
+    report = path.with_suffix(".html")
+    analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")
+    return RunResult(method, path, report, analysis, time.perf_counter() - start)
+
+
+def write_report(
+    tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10
+) -> RunAnalysis:
     """Analyse a posterior file and write its self-contained HTML report.
 
     Parameters
@@ -249,44 +241,37 @@ def write_report(tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: i
 
 
 def write_comparison(
-    paths: tuple[Path, Path],
+    analyses: tuple[RunAnalysis, RunAnalysis],
     *,
     html_path: Path,
     json_path: Path | None = None,
-    analyses: tuple[RunAnalysis, RunAnalysis] | None = None,
-    n_repeats: int = 10,
 ) -> Comparison:
-    """Compare two posterior files; write the HTML report and, optionally, the JSON headline.
+    """Compare two analysed posterior files; write the HTML report and, optionally, JSON.
 
     Parameters
     ----------
-    paths : tuple of pathlib.Path
-        The two posterior files, A then B.
+    analyses : tuple of RunAnalysis
+        The two files' analyses, A then B (:func:`analysis.run_analysis.analyse_run`).
     html_path : pathlib.Path
         Where the comparison report goes.
     json_path : pathlib.Path, optional
         Where the headline numbers go, as JSON.
-    analyses : tuple of RunAnalysis, optional
-        The two files' analyses if already computed (e.g. by :func:`write_report`).
-    n_repeats : int
-        Shuffles per feature for permutation importance.
 
     Returns
     -------
     Comparison
+
+    Raises
+    ------
+    analysis.compare.ComparisonError
+        The files hold different test sets or networks.
     """
     start = time.perf_counter()
-    trees = tuple(posterior_file.load(p) for p in paths)
-    check_comparable(*trees)
-    if analyses is None:
-        analyses = tuple(analyse_run(t, n_repeats=n_repeats) for t in trees)
-    comparison = compare_runs(
-        *trees, n_repeats=n_repeats, importances=tuple(a.importance for a in analyses)
-    )
+    comparison = compare_runs(*analyses)
     title = f"{comparison.labels[0].upper()} versus {comparison.labels[1].upper()}"
     write_html(render_comparison(comparison, analyses, title=title), html_path)
     if json_path is not None:
         text = json.dumps(headline(comparison), indent=2, sort_keys=True)
-        posterior_file.atomic_write(json_path, lambda tmp: tmp.write_text(text + "\n"))
+        atomic_write(json_path, lambda tmp: tmp.write_text(text + "\n"))
     logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
     return comparison

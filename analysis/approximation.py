@@ -1,0 +1,126 @@
+"""Diagnostics of an approximation's independent draws (ADVI): loss trace and PSIS k-hat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import arviz_stats  # noqa: F401  (registers the .azstats accessor used by psis_khat)
+import numpy as np
+import xarray as xr
+
+from analysis.metrics import SAMPLE_DIMS
+
+__all__ = [
+    "KHAT_MAX",
+    "PSIS_MIN_DRAWS",
+    "ApproximationDiagnostics",
+    "advi_verdict",
+    "approximation_diagnostics",
+    "loss_trace",
+    "psis_khat",
+]
+
+#: Pareto k-hat above this: the approximation is unreliable (Yao et al. 2018).
+KHAT_MAX = 0.7
+#: Fewest draws whose largest 20 % give the five tail values a Pareto fit needs.
+PSIS_MIN_DRAWS = 25
+
+
+@dataclass(frozen=True)
+class ApproximationDiagnostics:
+    """Diagnostics of a method that draws independently from a fitted approximation.
+
+    Attributes
+    ----------
+    khat : float
+        :func:`psis_khat`.
+    trace : xarray.Dataset or None
+        :func:`loss_trace`, for a method that stores its loss.
+    ess_p : float
+        The number of draws: they are independent (draws of the approximation, not of
+        the posterior).
+    ok : bool
+        Whether the fit converged and k-hat is at most :data:`KHAT_MAX`.
+    verdict : str
+        The verdict in words.
+    """
+
+    khat: float
+    trace: xr.Dataset | None
+    ess_p: float
+    ok: bool
+    verdict: str
+
+
+def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
+    """Judge the approximation of a posterior file from what its fit stored."""
+    khat = psis_khat(tree)
+    trace = loss_trace(tree) if "vi_history" in tree.children else None
+    converged = trace is None or bool(trace.attrs["converged"])
+    ok, verdict = advi_verdict(khat, converged)
+    draws = float(tree["predictions"]["p"].sizes["draw"] * tree["predictions"]["p"].sizes["chain"])
+    return ApproximationDiagnostics(khat=khat, trace=trace, ess_p=draws, ok=ok, verdict=verdict)
+
+
+def psis_khat(tree: xr.DataTree) -> float:
+    """Pareto k-hat of the importance ratios p(θ, y) / q(θ) over the ADVI draws.
+
+    Below 0.5 the approximation is good; up to 0.7 usable; above 0.7 unreliable
+    (Yao, Vehtari, Simpson & Gelman 2018, "Yes, but did it work?"). Minus infinity
+    when every ratio is the same; NaN with fewer than :data:`PSIS_MIN_DRAWS` draws, too
+    few for the tail fit.
+    """
+    stats = tree["sample_stats"]
+    log_ratio = stats["lp"] - stats["log_q"]
+    if log_ratio.size < PSIS_MIN_DRAWS:
+        return np.nan
+    if float(log_ratio.max() - log_ratio.min()) < 1e-12:
+        return -np.inf  # equal ratios: q is the posterior up to a constant
+    # psislw takes log-likelihood-like values and smooths exp(-values), as in PSIS-LOO
+    _, khat = (-log_ratio).stack(sample=SAMPLE_DIMS).azstats.psislw(dim="sample")
+    return float(khat)
+
+
+def advi_verdict(khat: float, converged: bool) -> tuple[bool, str]:
+    """Judge an ADVI fit in plain words from its k-hat and whether its loss converged.
+
+    Returns
+    -------
+    ok : bool
+        Whether the loss converged and k-hat is at most :data:`KHAT_MAX`.
+    text : str
+        The verdict, one paragraph.
+    """
+    stop = "The loss converged" if converged else "The loss had NOT converged at max_steps"
+    if np.isnan(khat):
+        quality = f"too few draws (< {PSIS_MIN_DRAWS}) to estimate Pareto k-hat"
+    elif khat > KHAT_MAX:
+        quality = (
+            f"Pareto k-hat {khat:.2f} > {KHAT_MAX}: the mean-field approximation is far from "
+            "the posterior, so its uncertainties should not be trusted"
+        )
+    elif khat > 0.5:
+        quality = f"Pareto k-hat {khat:.2f}: the approximation is usable but rough"
+    else:
+        quality = f"Pareto k-hat {khat:.2f}: the approximation is close to the posterior"
+    return converged and khat <= KHAT_MAX, f"{stop}; {quality}."
+
+
+def loss_trace(tree: xr.DataTree, *, window: int = 100) -> xr.Dataset:
+    """Return the ADVI loss per step and its trailing running mean over ``window`` steps.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dim ``iteration``: ``loss`` and ``running_mean``; attrs ``converged`` and
+        ``steps``.
+    """
+    loss = tree["vi_history"]["loss"]
+    running = loss.to_pandas().rolling(window, min_periods=1).mean().to_numpy()
+    return xr.Dataset(
+        {"loss": loss, "running_mean": ("iteration", running)},
+        attrs={
+            "converged": int(tree["vi_history"].attrs.get("converged", 0)),
+            "steps": loss.sizes["iteration"],
+        },
+    )

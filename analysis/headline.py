@@ -1,0 +1,94 @@
+"""A comparison's headline: the numbers a reader needs first, and sentences from them.
+
+:func:`headline` gives the numbers as JSON-ready values (keys documented in the README);
+:func:`conclusion` writes a few sentences off them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.compare import Comparison
+
+__all__ = ["conclusion", "headline"]
+
+
+def headline(comparison: Comparison) -> dict[str, Any]:
+    """Pick the comparison's headline numbers, JSON-ready (keys documented in the README)."""
+    a, b = comparison.labels
+    params = comparison.parameters
+    return {
+        "labels": [a, b],
+        "test_set_sha256": comparison.fingerprint,
+        "metrics": {
+            label: {k: _json_number(v) for k, v in comparison.predictions[label].items()}
+            for label in (a, b)
+        },
+        "agreement": comparison.agreement,
+        "kendall_tau_importance": comparison.kendall_tau,
+        "importance_rank": {
+            label: [
+                str(f)
+                for f in comparison.importance.sel(run=label)
+                .sortby("f1_drop", ascending=False)["feature"]
+                .values
+            ]
+            for label in (a, b)
+        },
+        "weights": {
+            "mean_sd_ratio_w0": float(params["w0_sd_ratio"].mean()),
+            "mean_sd_ratio_w1": float(params["w1_sd_ratio"].mean()),
+            "mean_wasserstein_w0": float(params["w0_wasserstein"].mean()),
+            "mean_wasserstein_w1": float(params["w1_wasserstein"].mean()),
+        },
+        "cost": {
+            label: {k: _json_number(v) for k, v in comparison.cost[label].items()}
+            for label in (a, b)
+        },
+    }
+
+
+def _json_number(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _gradient_clause(cost: pd.DataFrame, *, labels: tuple[str, str]) -> str:
+    counts = [cost.loc["gradient_evaluations", label] for label in labels]
+    if not all(np.isfinite(counts)):
+        return ""
+    return f"; gradient evaluations {counts[0]:,.0f} vs {counts[1]:,.0f}"
+
+
+def conclusion(comparison: Comparison) -> list[str]:
+    """Write a few sentences off the numbers: how the two runs differ, and by how much."""
+    a, b = comparison.labels
+    m, agree, cost = comparison.predictions, comparison.agreement, comparison.cost
+    params = comparison.parameters
+    better = a if m.loc["accuracy", a] > m.loc["accuracy", b] else b
+    lines = [
+        f"Test accuracy at threshold 0.5: {a} {m.loc['accuracy', a]:.4f}, "
+        f"{b} {m.loc['accuracy', b]:.4f} ({better} higher by "
+        f"{abs(m.loc['accuracy', a] - m.loc['accuracy', b]):.4f}); weighted F1 "
+        f"{m.loc['f1_weighted', a]:.4f} vs {m.loc['f1_weighted', b]:.4f}.",
+        f"The two give the same class to {agree['class_agreement']:.1%} of the test "
+        f"simulations; their mean predicted probabilities differ by "
+        f"{agree['mean_abs_diff']:.4f} on average.",
+        f"{a}'s mean predictive std is {agree['std_ratio']:.2f} × {b}'s "
+        f"(correlation of the per-simulation stds {agree['std_correlation']:.2f}).",
+        f"After aligning hidden units, {a}'s posterior sd of the input weights w0 is on "
+        f"average {float(params['w0_sd_ratio'].mean()):.2f} × {b}'s, and of the output "
+        f"weights w1 {float(params['w1_sd_ratio'].mean()):.2f} ×.",
+        f"Predictive std as a detector of misclassified cases (ROC AUC): "
+        f"{a} {m.loc['std_error_auc', a]:.2f}, {b} {m.loc['std_error_auc', b]:.2f}.",
+        f"Log loss {m.loc['log_loss', a]:.3f} vs {m.loc['log_loss', b]:.3f}; expected "
+        f"calibration error {m.loc['ece', a]:.3f} vs {m.loc['ece', b]:.3f}.",
+        f"Feature-importance rankings agree with Kendall's τ = {comparison.kendall_tau:.2f}.",
+        f"Fit time {cost.loc['fit_seconds', a]:.1f} s vs {cost.loc['fit_seconds', b]:.1f} s "
+        f"({cost.loc['fit_seconds', b] / cost.loc['fit_seconds', a]:.1f}× for {b})"
+        + _gradient_clause(cost, labels=(a, b))
+        + ".",
+    ]
+    return lines

@@ -1,0 +1,133 @@
+"""Writing files atomically: a temporary name beside the target, renamed into place.
+
+Every file this project writes (posterior files, reports, comparisons, a sweep's tables)
+goes through :func:`atomic_write`, so a reader never sees a half-written file, and an
+interrupted process leaves nothing behind (:func:`remove_partial_files`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+__all__ = [
+    "OutputError",
+    "atomic_write",
+    "check_output",
+    "check_target",
+    "remove_partial_files",
+]
+
+
+class OutputError(OSError):
+    """A file cannot be written where it was asked for."""
+
+
+#: Temporary files being written by :func:`atomic_write` in this process.
+_PARTIAL: set[Path] = set()
+
+
+def check_target(path: Path) -> None:
+    """Refuse to write over something that exists and is not a regular file.
+
+    Renaming over a directory or a device (``/dev/null``, as root) must never happen.
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists and is not a regular file.
+    """
+    if path.exists() and not path.is_file():
+        raise OutputError(f"cannot write {path}: it exists and is not a regular file")
+
+
+def check_directory(directory: Path) -> None:
+    """Refuse a directory that cannot be made or written in; make nothing.
+
+    Raises
+    ------
+    OutputError
+        The nearest existing ancestor is not a directory, or is not writable.
+    """
+    try:
+        existing = next(p for p in (directory, *directory.parents) if p.exists())
+    except OSError as err:
+        raise OutputError(f"cannot write in {directory}: {err.strerror or err}") from None
+    if not existing.is_dir():
+        raise OutputError(f"cannot write in {directory}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in {directory}: {existing} is not writable")
+
+
+def check_output(path: Path, *, inputs: Sequence[os.PathLike] = ()) -> None:
+    """Refuse, before any work, an output file that cannot be written or is an input.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> check_output(Path("/tmp/report.html"))
+    >>> check_output(Path("a.nc"), inputs=[Path("a.nc")])
+    Traceback (most recent call last):
+    ...
+    inference.atomic.OutputError: cannot write a.nc: it is one of the input files
+    """
+    check_target(path)
+    if any(path.resolve() == Path(source).resolve() for source in inputs):
+        raise OutputError(f"cannot write {path}: it is one of the input files")
+    check_directory(path.parent)
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
+
+    A reader never sees a half-written ``path``; if ``write`` fails or is
+    interrupted (by any exception, ``KeyboardInterrupt`` included), the temporary
+    file is removed and any old ``path`` is untouched. While it exists, the
+    temporary file is listed for :func:`remove_partial_files`.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    OutputError
+        ``path`` exists and is not a regular file (a directory, a device), or the
+        directory cannot be made, or the file cannot be written there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> atomic_write(target, lambda tmp: tmp.write_text("done")).read_text()
+    'done'
+    """
+    path = Path(path)
+    check_target(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _PARTIAL.add(tmp)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        _remove(tmp)
+    return path
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(OSError):  # never mask why the write failed
+        tmp.unlink(missing_ok=True)
+    _PARTIAL.discard(tmp)
+
+
+def remove_partial_files() -> None:
+    """Remove the temporary files of writes still in progress (for a forced exit)."""
+    for tmp in list(_PARTIAL):
+        _remove(tmp)

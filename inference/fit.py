@@ -1,0 +1,29 @@
+"""What every inference method's fit returns: its draws and the groups it stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import xarray as xr
+
+__all__ = ["MethodFit"]
+
+
+@dataclass(frozen=True)
+class MethodFit:
+    """One method's fit, ready to be put in a posterior file.
+
+    Attributes
+    ----------
+    posterior : xarray.Dataset
+        The model's free variables, dims ``(chain, draw, ...)``.
+    sample_stats : xarray.Dataset
+        Per-draw statistics ``(chain, draw)``; its attr ``gradient_evaluations`` counts
+        the log-density gradients the fit took.
+    groups : dict of str to xarray.Dataset
+        The method's further groups of the posterior file (e.g. ADVI's ``vi_history``).
+    """
+
+    posterior: xr.Dataset
+    sample_stats: xr.Dataset
+    groups: dict[str, xr.Dataset] = field(default_factory=dict)

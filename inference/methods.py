@@ -1,0 +1,107 @@
+"""The inference methods: one table, read by everything that offers or checks a method.
+
+Each method is one module with a ``fit`` function and one :class:`Method` row here.
+The command line's ``--method`` choices, the pipeline, the sweep, the posterior-file
+contract and the report's diagnostics all read this table. To add a method: write its
+module (a ``fit(model, *, runtime, random_seed, progressbar, **options) -> MethodFit``),
+add its row, name its options as fields of the run configuration
+(:class:`study.config.RunConfig`), and test it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from inference import advi, nuts
+from inference.fit import MethodFit
+
+__all__ = ["METHODS", "DrawKind", "Method", "method_of"]
+
+#: How a method's draws relate to each other, which decides how they are diagnosed:
+#: ``"independent"`` draws from a fitted approximation (judged by PSIS k-hat from the
+#: stored ``lp`` and ``log_q``); ``"markov"`` chains (judged by R-hat and ESS).
+DrawKind = Literal["independent", "markov"]
+_SAMPLE = ("chain", "draw")
+
+
+@dataclass(frozen=True)
+class Method:
+    """One inference method.
+
+    Attributes
+    ----------
+    name : str
+        The method's name: ``--method NAME``, the file's ``method`` attr.
+    fit : callable
+        ``fit(model, *, runtime, random_seed, progressbar, **options) -> MethodFit``.
+    options : tuple of str
+        The run-configuration fields passed to ``fit`` as keyword arguments.
+    draws : {"independent", "markov"}
+        What its draws are (see :data:`DrawKind`).
+    stores : mapping
+        Group -> variable -> dims that its posterior files hold beyond the common ones.
+    summary : str
+        One line for ``--help``.
+    """
+
+    name: str
+    fit: Callable[..., MethodFit]
+    options: tuple[str, ...]
+    draws: DrawKind
+    stores: Mapping[str, Mapping[str, tuple[str, ...]]]
+    summary: str
+
+
+#: Every method, by name, in the order ``--method all`` runs them.
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method(
+            name="advi",
+            fit=advi.fit,
+            options=("learning_rate", "max_steps", "window", "tolerance", "draws"),
+            draws="independent",
+            stores={
+                "vi_history": {"loss": ("iteration",)},
+                "sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE},
+            },
+            summary="mean-field ADVI (the paper's variational inference)",
+        ),
+        Method(
+            name="nuts",
+            fit=nuts.fit,
+            options=("draws", "tune", "chains", "target_accept", "nuts_init"),
+            draws="markov",
+            stores={
+                "sample_stats": dict.fromkeys(
+                    (
+                        "diverging",
+                        "tree_depth",
+                        "reached_max_treedepth",
+                        "step_size",
+                        "acceptance_rate",
+                        "n_steps",
+                    ),
+                    _SAMPLE,
+                )
+            },
+            summary="NUTS (the reference: exact up to Monte Carlo error)",
+        ),
+    )
+}
+
+
+def method_of(attrs: Mapping) -> Method | None:
+    """Return the method a file's root attrs name, or None if it is none of these.
+
+    Examples
+    --------
+    >>> method_of({"method": "nuts"}).draws
+    'markov'
+    >>> method_of({"method": "gibbs"}) is None
+    True
+    """
+    name = attrs.get("method")
+    return METHODS.get(name) if isinstance(name, str) else None

@@ -1,0 +1,89 @@
+"""The comparison of two runs: what differs and by how much, and both runs side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis import plots
+from analysis.compare import Comparison
+from analysis.headline import conclusion
+from analysis.run_analysis import RunAnalysis
+from reports.html import ENV, figure_uri, series_table, table
+from reports.run import diagnostics_section, provenance, run_figures
+
+__all__ = ["render_comparison"]
+
+
+#: Per-run figures repeated side by side in a comparison, with their headings.
+_PANELS = (
+    ("prior_posterior", "Prior versus posterior (Fig. 3)"),
+    ("heatmaps", "Posterior weights (Fig. 4)"),
+    ("predictive", "Predictions and their uncertainty (Fig. 5)"),
+    ("importance", "Permutation importance (Fig. 6)"),
+    ("diagnostics", "Diagnostics"),
+)
+
+
+def render_comparison(
+    comparison: Comparison, runs: tuple[RunAnalysis, RunAnalysis], *, title: str
+) -> str:
+    """Render a comparison of two runs, with both runs' figures side by side.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`analysis.compare.compare_runs`.
+    runs : tuple of RunAnalysis
+        The analyses of the two files, in the comparison's order.
+    title : str
+        Page title; escaped.
+
+    Returns
+    -------
+    str
+        The whole HTML document.
+    """
+    labels = comparison.labels
+    params = comparison.parameters
+    parameter_rows = {
+        name: {
+            "mean |mean diff|": float(np.abs(params[f"{name}_mean_diff"]).mean()),
+            "mean sd ratio": float(params[f"{name}_sd_ratio"].mean()),
+            "mean Wasserstein-1": float(params[f"{name}_wasserstein"].mean()),
+        }
+        for name in ("w0", "b0", "w1", "b1")
+    }
+    importance = comparison.importance[["f1_drop", "f1_drop_lower", "f1_drop_upper"]]
+    context = {
+        "title": title,
+        "a": labels[0],
+        "b": labels[1],
+        "n_test": int(comparison.moments[0].sizes["test"]),
+        "fingerprint": comparison.fingerprint,
+        "conclusion": conclusion(comparison),
+        "kendall_tau": comparison.kendall_tau,
+        "figures": {
+            "std_scatter": figure_uri(plots.std_scatter(comparison.moments, labels=labels)),
+            "reliability": figure_uri(
+                plots.reliability_overlay(comparison.reliability, labels=labels)
+            ),
+            "parameters": figure_uri(plots.parameter_differences(params, labels=labels)),
+            "importance": figure_uri(plots.importance_pair(comparison.importance)),
+        },
+        "tables": {
+            "predictions": table(comparison.predictions, digits=4),
+            "agreement": series_table(comparison.agreement, digits=4),
+            "parameters": table(pd.DataFrame(parameter_rows).T),
+            "importance": table(importance.to_dataframe().unstack("run"), digits=4),
+            "cost": table(comparison.cost),
+        },
+        "panels": _PANELS,
+        "run_figures": [
+            run_figures(r) | {"diagnostics": diagnostics_section(r.diagnostics)["figure"]}
+            for r in runs
+        ],
+        "verdicts": [{"ok": r.diagnostics.ok, "text": r.diagnostics.verdict} for r in runs],
+        "provenance": [provenance(r) for r in runs],
+    }
+    return ENV.get_template("compare.html.j2").render(**context)

@@ -1,0 +1,133 @@
+"""One run's report: the paper's figures and tables, and its method's diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markupsafe import Markup
+
+from analysis import plots
+from analysis.approximation import ApproximationDiagnostics
+from analysis.chains import ChainDiagnostics
+from analysis.diagnostics import Diagnostics
+from analysis.run_analysis import RunAnalysis
+from reports.html import ENV, display, figure_uri, series_table, table
+
+__all__ = ["provenance", "render_run", "run_figures"]
+
+
+def _moment_tables(moments) -> dict[str, Markup]:
+    w0 = {stat: moments["w0"].sel(stat=stat).to_pandas() for stat in ("mean", "sd")}
+    w1 = moments[["w1", "b0"]].to_dataframe().unstack("stat")
+    w1.columns = [f"{var} {stat}" for var, stat in w1.columns]
+    return {
+        "w0_mean": table(w0["mean"], digits=2),
+        "w0_sd": table(w0["sd"], digits=2),
+        "hidden": table(w1, digits=2),
+    }
+
+
+def _chain_section(diag: ChainDiagnostics) -> dict:
+    return {
+        "tables": [table(diag.sampler), table(diag.convergence)],
+        "figure": figure_uri(plots.rhat_histogram(diag.prediction_rhat)),
+        "caption": "R-hat of the predicted probability of each test simulation (function "
+        "space: unaffected by relabelled hidden units). Weight R-hat is computed after "
+        "aligning hidden units across chains.",
+    }
+
+
+def _approximation_section(diag: ApproximationDiagnostics) -> dict:
+    facts = {"Pareto k-hat": diag.khat}
+    if diag.trace is not None:
+        facts = {
+            "steps": diag.trace.attrs["steps"],
+            "converged": bool(diag.trace.attrs["converged"]),
+            "final running-mean loss": float(diag.trace["running_mean"][-1]),
+        } | facts
+    figure = plots.loss_trace(diag.trace) if diag.trace is not None else None
+    return {
+        "tables": [series_table(facts)],
+        "figure": figure_uri(figure) if figure is not None else None,
+        "caption": "Loss (negative ELBO) per step and its running mean; the red line marks "
+        "where the fit stopped. Pareto k-hat is computed from log p(θ, y) − log q(θ) over "
+        "the stored draws (Yao et al. 2018): below 0.5 good, above 0.7 unreliable.",
+    }
+
+
+#: How each type of diagnostics is shown: tables, a figure and its caption.
+_SECTIONS: dict[type, Callable[..., dict]] = {
+    ChainDiagnostics: _chain_section,
+    ApproximationDiagnostics: _approximation_section,
+}
+
+
+def diagnostics_section(diag: Diagnostics) -> dict[str, list[Markup] | str | None]:
+    """Lay out the diagnostics section: ``tables``, ``figure`` (a data URI), ``caption``."""
+    return _SECTIONS[type(diag)](diag)
+
+
+def run_figures(result: RunAnalysis) -> dict[str, str]:
+    """Draw one run's report figures, as data URIs keyed by section."""
+    return {
+        "prior_posterior": figure_uri(plots.prior_posterior(result.densities)),
+        "heatmaps": figure_uri(plots.weight_heatmaps(result.moments)),
+        "predictive": figure_uri(plots.predictive(result.predictive)),
+        "reliability": figure_uri(plots.reliability_diagram(result.reliability)),
+        "importance": figure_uri(plots.importance(result.importance)),
+    }
+
+
+def provenance(result: RunAnalysis) -> dict[str, str]:
+    """Show the provenance facts of a run as text."""
+    shown = {key: display(value) for key, value in result.provenance.items()}
+    return shown | {"analysis time": f"{result.seconds:.1f} s"}
+
+
+def render_run(result: RunAnalysis, *, title: str) -> str:
+    """Render a :class:`~analysis.run_analysis.RunAnalysis` as one HTML page.
+
+    Parameters
+    ----------
+    result : RunAnalysis
+        The analyses of one posterior file.
+    title : str
+        Page title (e.g. the file name); escaped.
+
+    Returns
+    -------
+    str
+        The whole HTML document.
+    """
+    context = {
+        "title": title,
+        "method": result.method,
+        "metrics": result.metrics,
+        "verdict": result.diagnostics.verdict,
+        "verdict_ok": result.diagnostics.ok,
+        "figures": run_figures(result),
+        "diagnostics": diagnostics_section(result.diagnostics),
+        "tables": {
+            "pooled": table(result.pooled),
+            "misclassified": table(result.misclassified),
+            "scores": series_table(result.scores),
+            "reliability": table(result.reliability.to_dataframe()),
+            "importance": table(result.importance.to_dataframe(), digits=4),
+            "permutation": table(result.permutation.to_pandas()),
+            **_moment_tables(result.moments),
+        },
+        "thresholds": [
+            {
+                "name": t.name,
+                "value": t.value,
+                "note": t.note,
+                "confusion": table(t.confusion),
+                "report": table(t.report),
+            }
+            for t in result.thresholds
+        ],
+        "importance_attrs": result.importance.attrs,
+        "chains": int(result.permutation.sizes["chain"]),
+        "provenance": provenance(result),
+    }
+    return ENV.get_template("run.html.j2").render(**context)

@@ -1,0 +1,132 @@
+"""What each command does once its options are parsed: run, report, compare, data, sweep.
+
+Each handler returns the exit code; errors a user can fix are raised, and the command
+line turns them into one line on stderr (:mod:`study.cli`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analysis.compare import check_comparable
+from analysis.run_analysis import analyse_run
+from inference import posterior_file
+from inference.atomic import OutputError, check_directory, check_output
+from study.cluster import dask_client
+from study.data import (
+    PAPER_FILES,
+    download_paper_files,
+    load_dataset,
+    locate_data_dir,
+    verify_paper_files,
+)
+from study.options import config_from
+from study.pipeline import RunResult, fit_to_file, resolve_runtime, write_comparison, write_report
+from study.sweep import SweepResult, run_sweep
+from study.tasks import plan
+
+__all__ = ["COMMANDS"]
+
+#: Columns of the sweep table printed at the end of a sweep.
+_SWEEP_COLUMNS = ("accuracy", "f1_weighted", "log_loss", "ece", "mean_std", "ess_p", "wall_seconds")
+#: ``--method all``: the paper's method and the reference.
+ALL = ("advi", "nuts")
+
+
+def _summary(results: list[RunResult]) -> str:
+    lines = [f"{'method':<7}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  files"]
+    for r in results:
+        m = r.metrics
+        lines.append(
+            f"{r.method:<7}{m['accuracy']:>10.4f}{m['f1_weighted']:>9.4f}"
+            f"{m['mean_std']:>10.4f}{r.seconds:>9.1f}  {r.path}, {r.report}"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fit by each method asked for; write files, reports and, for two, the comparison."""
+    methods = ALL if args.method == "all" else (args.method,)
+    config, runtime = resolve_runtime(config_from(args))
+    check_directory(args.out)
+    names = [f"{m}.{ext}" for m in methods for ext in ("nc", "html")]
+    for name in names + (["comparison.html", "comparison.json"] if len(methods) == 2 else []):
+        check_output(args.out / name)
+    dataset = load_dataset(data_dir=args.data_dir, train_csv=args.train_csv, test_csv=args.test_csv)
+    progress = sys.stderr.isatty()
+    results = [
+        fit_to_file(m, dataset, config, out=args.out, runtime=runtime, progressbar=progress)
+        for m in methods
+    ]
+    print(_summary(results))
+    if len(results) == 2:
+        html, data = args.out / "comparison.html", args.out / "comparison.json"
+        write_comparison((results[0].analysis, results[1].analysis), html_path=html, json_path=data)
+        print(f"comparison: {html}, {data}")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    """Write the report of one posterior file."""
+    output = args.output or args.posterior.with_suffix(".html")
+    check_output(output, inputs=[args.posterior])
+    tree = posterior_file.load(args.posterior)
+    title = f"{tree.attrs['method'].upper()}: {args.posterior.name}"
+    write_report(tree, output, title=title, n_repeats=args.repeats)
+    print(output)
+    return 0
+
+
+def compare(args: argparse.Namespace) -> int:
+    """Compare two posterior files of the same test set."""
+    for output in (args.output, args.json):
+        if output is not None:
+            check_output(output, inputs=[args.a, args.b])
+    if args.json is not None and args.json.resolve() == args.output.resolve():
+        raise OutputError(f"cannot write {args.json}: it is also the HTML output")
+    trees = (posterior_file.load(args.a), posterior_file.load(args.b))
+    check_comparable(*trees)  # before the analyses, which take a while
+    analyses = tuple(analyse_run(t, n_repeats=args.repeats) for t in trees)
+    write_comparison(analyses, html_path=args.output, json_path=args.json)
+    print(args.output if args.json is None else f"{args.output}, {args.json}")
+    return 0
+
+
+def _sweep_summary(result: SweepResult) -> str:
+    shown = ["method", "seed", "train_size", "status", *_SWEEP_COLUMNS]
+    lines = [result.table[shown].to_string(index=False, float_format=lambda v: f"{v:.4f}")]
+    for row in result.table[result.table["status"] != "ok"].itertuples():
+        lines.append(f"failed: {row.method} seed {row.seed} n={row.train_size}: {row.error}")
+    done = len(result.table) - result.failed
+    lines.append(
+        f"{done} of {len(result.table)} fits done ({result.resumed} found done), "
+        f"{result.failed} failed; wall time {result.seconds:.1f} s"
+    )
+    lines.append("files: " + ", ".join(str(p) for p in result.files.values()))
+    return "\n".join(lines)
+
+
+def sweep(args: argparse.Namespace) -> int:
+    """Fit every method x seed x training size on a Dask cluster."""
+    config = config_from(args)
+    dataset = load_dataset(data_dir=args.data_dir, train_csv=args.train_csv, test_csv=args.test_csv)
+    tasks = plan(methods=args.methods, seeds=args.seeds, train_sizes=args.train_sizes)
+    with dask_client(args.scheduler, workers=args.workers) as client:
+        result = run_sweep(tasks, dataset, config, out=args.out, client=client)
+    print(_sweep_summary(result))
+    return 1 if result.failed else 0
+
+
+def data(args: argparse.Namespace) -> int:
+    """Say where the data is; verify or download it."""
+    directory, how = locate_data_dir(args.data_dir)
+    hashes = download_paper_files(directory) if how == "cache" else verify_paper_files(directory)
+    print(f"data directory: {directory} (found via {how})")
+    for name in PAPER_FILES:
+        print(f"  {name}  sha256 {hashes[name]}  ok")
+    return 0
+
+
+#: Each command's handler.
+COMMANDS = {"run": run, "report": report, "compare": compare, "data": data, "sweep": sweep}
