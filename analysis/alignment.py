@@ -83,6 +83,21 @@ def align_hidden_units(
         every prediction of the network is unchanged.
     permutation : xarray.DataArray
         See :func:`hidden_permutation`.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from inference.testing import tiny_posterior_file
+    >>> one = tiny_posterior_file(chains=1)["posterior"].to_dataset()
+    >>> relabelled = one.copy()
+    >>> for name in ("w0", "b0", "w1"):
+    ...     relabelled[name] = one[name].isel(hidden=[2, 0, 1]).assign_coords(hidden=one["hidden"])
+    >>> both = xr.concat([one, relabelled.assign_coords(chain=[1])], dim="chain")
+    >>> aligned, permutation = align_hidden_units(both)
+    >>> permutation.sel(chain=1).values.tolist()
+    [1, 2, 0]
+    >>> bool((aligned["w0"].sel(chain=1) == aligned["w0"].sel(chain=0)).all())
+    True
     """
     if isinstance(posterior, xr.DataTree):
         posterior = posterior.to_dataset()

@@ -102,7 +102,7 @@ def rhat_ess(data: xr.Dataset) -> pd.DataFrame:
     """
     frame = azs.summary(data, kind="diagnostics", sample_dims=list(SAMPLE_DIMS), round_to="none")
     frame = frame[["r_hat", "ess_bulk", "ess_tail"]].astype(float)
-    return frame.assign(variable=frame.index.str.partition("[")[0])
+    return frame.assign(variable=frame.index.str.split("[").str[0])
 
 
 def convergence_table(elements: pd.DataFrame) -> pd.DataFrame:

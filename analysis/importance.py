@@ -8,6 +8,7 @@ uncertainty as well as the shuffling noise.
 
 from __future__ import annotations
 
+import arviz_stats as azs
 import numpy as np
 import xarray as xr
 
@@ -105,16 +106,23 @@ def importance_summary(result: xr.Dataset, *, ci_prob: float = 0.94) -> xr.Datas
     xarray.Dataset
         Dim ``feature`` (sorted by mean drop, largest first): ``f1_drop``,
         ``f1_drop_lower``, ``f1_drop_upper``, ``f1_drop_mean``, ``std_arrest``,
-        ``std_propagate``.
+        ``std_propagate``; the interval is arviz-stats' equal-tailed one (``azs.eti``).
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> result = permutation_importance(tiny_posterior_file(), n_repeats=3)
+    >>> summary = importance_summary(result, ci_prob=0.9)
+    >>> bool((summary["f1_drop_lower"] <= summary["f1_drop_upper"]).all())
+    True
     """
-    dims = ("repeat", *SAMPLE_DIMS)
-    tail = (1 - ci_prob) / 2
-    bounds = result["f1_drop"].quantile([tail, 1 - tail], dim=dims)
+    dims = ["repeat", *SAMPLE_DIMS]
+    bounds = azs.eti(result["f1_drop"], prob=ci_prob, dim=dims)
     summary = xr.Dataset(
         {
             "f1_drop": result["f1_drop"].mean(dims),
-            "f1_drop_lower": bounds.isel(quantile=0, drop=True),
-            "f1_drop_upper": bounds.isel(quantile=1, drop=True),
+            "f1_drop_lower": bounds.sel(ci_bound="lower", drop=True),
+            "f1_drop_upper": bounds.sel(ci_bound="upper", drop=True),
             "f1_drop_mean": result["f1_drop_mean"].mean("repeat"),
             "std_arrest": result["std_arrest"].mean("repeat"),
             "std_propagate": result["std_propagate"].mean("repeat"),

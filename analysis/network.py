@@ -8,8 +8,8 @@ from functools import partial
 import numpy as np
 import xarray as xr
 
-from inference.rebuild import rebuild_model
 from inference.predict import compile_forward, predict_proba
+from inference.rebuild import rebuild_model
 
 Evaluator = Callable[..., xr.DataArray]
 

@@ -41,6 +41,10 @@ METRICS = (
 TEXT = ("status", "error", "file")
 #: The metrics drawn as learning curves.
 CURVE_METRICS = ("accuracy", "f1_weighted", "log_loss", "ece", "mean_std", "ess_p")
+#: The metrics shown per seed at the full training size.
+STRIP_METRICS = ("accuracy", "f1_weighted", "log_loss", "ece", "mean_std")
+#: The metrics printed at the end of a sweep.
+PRINTED_METRICS = (*STRIP_METRICS, "ess_p", "wall_seconds")
 
 
 def summary_row(tree: xr.DataTree) -> dict:

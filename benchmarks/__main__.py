@@ -81,7 +81,8 @@ def main(argv=None) -> int:
     parser.add_argument("--chains", type=int, default=4)
     parser.add_argument("--tune", type=int, default=1000)
     parser.add_argument("--draws", type=int, default=1000)
-    parser.add_argument("--backend", default="auto", help="this project's backend")
+    parser.add_argument("--backend", default="auto", help="this project's NUTS backend")
+    parser.add_argument("--advi-backend", default="auto", help="this project's ADVI backend")
     parser.add_argument("--out", type=Path, default=Path("bench"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -100,7 +101,8 @@ def main(argv=None) -> int:
     for pair_name in args.pairs.split(","):
         for repeat in range(args.repeats):
             for job in PAIRS[pair_name]:
-                options = common + (["--backend", args.backend] if job in PAIRS else [])
+                ours = ["--backend", args.backend, "--advi-backend", args.advi_backend]
+                options = common + (ours if job in PAIRS else [])
                 results.setdefault(job, []).append(_run(job, options, args.out, str(repeat)))
     table = _table(results)
     (args.out / "table.txt").write_text(table + "\n")

@@ -43,18 +43,22 @@ def _ess_median(p: np.ndarray) -> float:
 
 
 def _ours(method: str, args) -> dict:
+    from inference.methods import METHODS
     from inference.model import build_model
     from inference.predict import predict_proba
-    from study.pipeline import fit_method
+    from study.pipeline import resolve_runtime
 
     data = _data(args.seed)
     model = build_model(data.X, data.y, weight=data.weight, features=data.features)
-    config = _config(method, args)
+    config, runtime = resolve_runtime(_config(method, args))
+    runtime.start(chains=config.chains)
     start = time.perf_counter()
-    posterior, extra = fit_method(method, model, config, progressbar=False)
-    p = predict_proba(model, posterior, data.X_test).to_numpy()
+    fit = METHODS[method].fit(
+        model, runtime=runtime, random_seed=config.seeds()[method], **config.options_of(method)
+    )
+    p = predict_proba(model, fit.posterior, data.X_test).to_numpy()
     seconds = time.perf_counter() - start
-    stats = extra["sample_stats"] if method == "nuts" else extra["vi_history"]
+    stats = fit.sample_stats if method == "nuts" else fit.groups["vi_history"]
     gradients = int(stats.attrs["gradient_evaluations"])
     per_draw = float(stats["n_steps"].mean()) if method == "nuts" else np.nan
     return seconds, gradients, per_draw, p, data.y_test
@@ -63,7 +67,12 @@ def _ours(method: str, args) -> dict:
 def _config(method: str, args):
     from study.config import RunConfig
 
-    common = {"seed": args.seed, "draws": args.draws, "backend": args.backend}
+    common = {
+        "seed": args.seed,
+        "draws": args.draws,
+        "backend": args.backend,
+        "advi_backend": args.advi_backend,
+    }
     if method == "advi":
         # equal steps: a window as long as the run switches the stopping rule off
         return RunConfig(max_steps=args.steps, window=args.steps, **common)
@@ -136,6 +145,7 @@ def main(argv=None) -> int:
     parser.add_argument("--draws", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--backend", default="auto")
+    parser.add_argument("--advi-backend", default="auto")
     args = parser.parse_args(argv)
     record = run_job(args.name, args)
     args.out.write_text(json.dumps(record))

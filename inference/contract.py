@@ -61,6 +61,17 @@ def validate(tree: xr.DataTree) -> None:
     ------
     PosteriorFileError
         Naming the first missing group, variable, dim or attr, or the first bad value.
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> tree = tiny_posterior_file("advi")
+    >>> validate(tree)
+    >>> del tree["vi_history"]  # what the ``advi`` row of the method table stores
+    >>> validate(tree)
+    Traceback (most recent call last):
+    ...
+    inference.file_attrs.PosteriorFileError: group 'vi_history' is missing
     """
     expected = contract(tree)
     _check_variables(tree, expected)

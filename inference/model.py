@@ -89,6 +89,16 @@ def build_model(
     pymc.Model
         With free variables :data:`PARAMS`, the deterministic ``p (obs,)`` (probability
         that the rupture propagates) and the weighted log-likelihood as a potential.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = np.random.default_rng(0).normal(size=(20, 2)), np.arange(20) % 2
+    >>> model = build_model(X, y, features=["sxx", "syy"], hidden=4)
+    >>> sorted(rv.name for rv in model.free_RVs)
+    ['b0', 'b1', 'w0', 'w1']
+    >>> model.named_vars_to_dims["w0"]
+    ('feature', 'hidden')
     """
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -121,6 +131,13 @@ def sample_prior(
     -------
     xarray.Dataset
         :data:`PARAMS` with dims ``(chain, draw, ...)``, one chain.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = build_model(np.zeros((4, 2)), [0, 1, 0, 1], features=["a", "b"], hidden=3)
+    >>> sample_prior(model, draws=10, random_seed=1)["w0"].sizes
+    Frozen({'chain': 1, 'draw': 10, 'feature': 2, 'hidden': 3})
     """
     with model, warnings.catch_warnings():
         # only the parameters are drawn, and the likelihood potential has no

@@ -39,6 +39,18 @@ def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
         ``tree`` breaks the contract; nothing is written.
     inference.atomic.OutputError
         The file cannot be written there.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from inference.testing import tiny_posterior_file
+    >>> tree = tiny_posterior_file()
+    >>> del tree.attrs["seed"]
+    >>> save(tree, Path(tempfile.mkdtemp()) / "bad.nc")
+    Traceback (most recent call last):
+    ...
+    inference.file_attrs.PosteriorFileError: root attrs missing: seed
     """
     validate(tree)
     return atomic_write(path, lambda tmp: tree.to_netcdf(tmp, engine=ENGINE))
@@ -101,6 +113,19 @@ def load(path: str | os.PathLike) -> xr.DataTree:
     ------
     PosteriorFileError
         The file is missing, not netCDF, truncated or corrupt, or breaks the contract.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from inference.testing import tiny_posterior_file
+    >>> path = save(tiny_posterior_file(), Path(tempfile.mkdtemp()) / "nuts.nc")
+    >>> load(path).attrs["method"]
+    'nuts'
+    >>> load(path.with_name("missing.nc"))
+    Traceback (most recent call last):
+    ...
+    inference.file_attrs.PosteriorFileError: posterior file ... not found
     """
     path = Path(path)
     if not path.exists():

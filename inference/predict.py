@@ -67,6 +67,16 @@ def predict_proba(
     -------
     xarray.DataArray
         ``p`` with dims ``(chain, draw, dim)``.
+
+    Examples
+    --------
+    >>> from inference.rebuild import rebuild_model
+    >>> from inference.testing import tiny_posterior_file
+    >>> tree = tiny_posterior_file()
+    >>> model = rebuild_model(tree)
+    >>> p = predict_proba(model, tree["posterior"], tree["predictions_constant_data"]["X"])
+    >>> bool(abs(p - tree["predictions"]["p"]).max() < 1e-12)  # the file's own predictions
+    True
     """
     forward = forward or compile_forward(model)
     if isinstance(posterior, xr.DataTree):

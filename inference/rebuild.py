@@ -27,6 +27,13 @@ def rebuild_model(tree: xr.DataTree) -> pm.Model:
     pymc.Model
         The model of :func:`inference.model.build_model`, ready to evaluate the stored
         draws (e.g. with :func:`inference.predict.predict_proba`).
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> model = rebuild_model(tiny_posterior_file(hidden=3))
+    >>> len(model.coords["feature"]), len(model.coords["hidden"])
+    (8, 3)
     """
     config = read_config(tree)
     constant = tree["constant_data"]

@@ -7,6 +7,8 @@ constants. Its predictions are the network's own (:func:`inference.predict.predi
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import xarray as xr
 
@@ -17,21 +19,24 @@ from inference.predict import predict_proba
 
 __all__ = ["FEATURES", "tiny_posterior_file"]
 
-FEATURES = ("height", "width", "sxx", "sxy", "syy", "sdrop", "mud", "dc")
+#: Generic input names: the inference layer knows no dataset (the study names its features).
+FEATURES = tuple(f"x{i}" for i in range(8))
 
 
 def _rows(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
     X = rng.normal(size=(n, len(FEATURES)))
-    return X, (X[:, 2] + X[:, 4] > 0.55).astype(np.int64)  # planted on sxx and syy
+    return X, (X[:, 2] + X[:, 4] > 0.55).astype(np.int64)  # a planted rule
 
 
-def _stats(method: str, shape: tuple[int, int], rng: np.random.Generator) -> MethodFit:
+def _stats(method: str, shape: tuple[int, int], rng: np.random.Generator):
     sample = ("chain", "draw")
+    coords = {"chain": np.arange(shape[0]), "draw": np.arange(shape[1])}
     if method == "advi":
         stats = {"lp": rng.normal(-50, 2, shape), "log_q": rng.normal(20, 2, shape)}
         loss = 100 * np.exp(-np.arange(300) / 50) + 40
         history = xr.Dataset({"loss": ("iteration", loss)}, attrs={"converged": 1})
-        return xr.Dataset({k: (sample, v) for k, v in stats.items()}), {"vi_history": history}
+        data = xr.Dataset({k: (sample, v) for k, v in stats.items()}, coords=coords)
+        return data, {"vi_history": history}
     stats = {
         "diverging": np.zeros(shape, bool),
         "tree_depth": np.full(shape, 3),
@@ -40,7 +45,7 @@ def _stats(method: str, shape: tuple[int, int], rng: np.random.Generator) -> Met
         "acceptance_rate": rng.uniform(0.6, 1.0, shape),
         "n_steps": np.full(shape, 7),
     }
-    return xr.Dataset({k: (sample, v) for k, v in stats.items()}), {}
+    return xr.Dataset({k: (sample, v) for k, v in stats.items()}, coords=coords), {}
 
 
 def tiny_posterior_file(
@@ -65,6 +70,11 @@ def tiny_posterior_file(
     >>> tree["predictions"]["p"].sizes
     Frozen({'chain': 2, 'draw': 30, 'test': 30})
     """
+    return _build(method, chains, draws, hidden, seed).copy(deep=True)
+
+
+@functools.cache
+def _build(method: str, chains: int, draws: int, hidden: int, seed: int) -> xr.DataTree:
     rng = np.random.default_rng(seed)
     chains = 1 if method == "advi" else chains
     (X, y), (X_test, y_test) = _rows(rng, 60), _rows(rng, 30)

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from analysis import sweep_plots
-from analysis.sweep import CURVE_METRICS, SweepAnalysis
+from analysis.sweep import CURVE_METRICS, STRIP_METRICS, SweepAnalysis
 from reports.html import ENV, display, figure_uri, table
 
 __all__ = ["render_sweep"]
-
-
-#: Metrics shown per seed at the full training size.
-_STRIP_METRICS = ("accuracy", "f1_weighted", "log_loss", "ece", "mean_std")
 
 
 def render_sweep(sweep: SweepAnalysis, *, title: str, settings: dict) -> str:
@@ -45,7 +41,7 @@ def render_sweep(sweep: SweepAnalysis, *, title: str, settings: dict) -> str:
         "figures": {
             "curves": figure_uri(sweep_plots.learning_curves(sweep.curves, metrics=CURVE_METRICS)),
             "strips": figure_uri(
-                sweep_plots.seed_strips(sweep.cube, train_size=full, metrics=_STRIP_METRICS)
+                sweep_plots.seed_strips(sweep.cube, train_size=full, metrics=STRIP_METRICS)
             ),
             "shrinkage": figure_uri(sweep_plots.std_shrinkage(shrinkage)),
         },

@@ -4,7 +4,8 @@
 """
 
 from study.config import RunConfig
-from study.data import Dataset, load_dataset
+from study.data import load_dataset
+from study.dataset import Dataset
 from study.pipeline import (
     fit_posterior,
     fit_to_file,

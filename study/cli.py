@@ -20,7 +20,7 @@ from inference.methods import METHODS
 from inference.posterior_file import PosteriorFileError
 from study.commands import ALL, COMMANDS
 from study.config import ConfigError
-from study.data import DataError
+from study.dataset import DataError
 from study.interrupt import Interrupted, SignalGuard
 from study.options import add_config_options, method_list, positive_int, seed_list, size_list
 from study.tasks import SweepError

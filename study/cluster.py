@@ -18,7 +18,7 @@ from distributed import Client, Future, LocalCluster, wait
 from inference.atomic import atomic_write
 from inference.runtime import Runtime
 from study.config import RunConfig
-from study.data import Dataset
+from study.dataset import Dataset
 from study.tasks import SweepError, Task, run_task
 
 __all__ = ["CONNECT_TIMEOUT", "PROGRESS_SECONDS", "dask_client", "run_tasks", "workers"]

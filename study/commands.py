@@ -11,16 +11,12 @@ import sys
 
 from analysis.compare import check_comparable
 from analysis.run_analysis import analyse_run
+from analysis.sweep import PRINTED_METRICS
 from inference import posterior_file
 from inference.atomic import OutputError, check_directory, check_output
 from study.cluster import dask_client
-from study.data import (
-    PAPER_FILES,
-    download_paper_files,
-    load_dataset,
-    locate_data_dir,
-    verify_paper_files,
-)
+from study.data import load_dataset
+from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verify_paper_files
 from study.options import config_from
 from study.pipeline import RunResult, fit_to_file, resolve_runtime, write_comparison, write_report
 from study.sweep import SweepResult, run_sweep
@@ -28,8 +24,6 @@ from study.tasks import plan
 
 __all__ = ["COMMANDS"]
 
-#: Columns of the sweep table printed at the end of a sweep.
-_SWEEP_COLUMNS = ("accuracy", "f1_weighted", "log_loss", "ece", "mean_std", "ess_p", "wall_seconds")
 #: ``--method all``: the paper's method and the reference.
 ALL = ("advi", "nuts")
 
@@ -94,7 +88,7 @@ def compare(args: argparse.Namespace) -> int:
 
 
 def _sweep_summary(result: SweepResult) -> str:
-    shown = ["method", "seed", "train_size", "status", *_SWEEP_COLUMNS]
+    shown = ["method", "seed", "train_size", "status", *PRINTED_METRICS]
     lines = [result.table[shown].to_string(index=False, float_format=lambda v: f"{v:.4f}")]
     for row in result.table[result.table["status"] != "ok"].itertuples():
         lines.append(f"failed: {row.method} seed {row.seed} n={row.train_size}: {row.error}")

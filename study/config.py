@@ -20,6 +20,7 @@ import numpy as np
 
 from inference.backends import ADVI_MODES, BACKENDS
 from inference.methods import METHODS
+from inference.model import Likelihood
 
 __all__ = [
     "ConfigError",
@@ -100,7 +101,7 @@ class RunConfig:
     )
     hidden: int = _option(12, "hidden ReLU units", check=_positive)
     prior_sigma: float = _option(1.0, "sd of the N(0, sigma) priors", check=_positive)
-    likelihood: Literal["bernoulli", "normal"] = _option(
+    likelihood: Likelihood = _option(  # noqa: RUF009  (a field, as the others)
         "bernoulli", "'bernoulli', or 'normal': the Normal(score, 1) likelihood of the paper's code"
     )
     draws: int = _option(
@@ -115,8 +116,7 @@ class RunConfig:
     )
     nuts_init: str = _option(
         "jitter+adapt_diag",
-        "NUTS: PyMC's initialisation and mass-matrix adaptation (the pymc and numba "
-        "backends)",
+        "NUTS: PyMC's initialisation and mass-matrix adaptation (the pymc and numba backends)",
         choices=NUTS_INITS,
     )
     backend: str = _option(

@@ -1,11 +1,10 @@
-"""Locate, download, verify and load the rupture simulations.
+"""Read the rupture simulations: the paper's files, or a user's own CSV files.
 
 The paper's dataset is three whitespace-separated text files (no header, nine
-columns: the eight features of :data:`FEATURES` and ``label``) kept in a public
-repository at a pinned commit. They are looked for, in this order, in
-``--data-dir``, in ``$STUDY_DATA_DIR``, and in a per-user cache that is filled
-by downloading them and checking their sha256. A user's own simulations are read
-from two CSV files with a header naming the same columns.
+columns: the eight features of :data:`~study.dataset.FEATURES` and ``label``), found and
+verified by :mod:`study.download`. A user's own simulations are read from two CSV files
+with a header naming the same columns. Every fault is reported with its file, line,
+column and value.
 """
 
 from __future__ import annotations
@@ -16,150 +15,17 @@ import io
 import logging
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pooch
-import requests
+
+from study.dataset import COLUMNS, FEATURES, LABEL, DataError, Dataset, read_bytes
+from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verified
+
+__all__ = ["load_csv_dataset", "load_dataset", "load_paper_dataset"]
 
 logger = logging.getLogger(__name__)
 
-#: Input columns, in file order.
-FEATURES = ("height", "width", "sxx", "sxy", "syy", "sdrop", "mud", "dc")
-#: Name of the 0/1 target column (1 = the rupture propagated through the barrier).
-LABEL = "label"
-
-COMMIT = "876f31d1fe9ae824289ef3deb63e01eecbbcfd47"
-BASE_URL = (
-    f"https://raw.githubusercontent.com/msahamed/machine_learning_earthquake_rupture/{COMMIT}/data/"
-)
-#: The paper's files and their sha256, in the order train, validate, test.
-PAPER_FILES = {
-    "rupturemodel_train.txt": "ad9e8d98e7dc513df268b2ae2ad097b84d527323f5cc329e3400919a01657d06",
-    "rupturemodel_validate.txt": "d14ad1b12856e596a85ef63ac1d72369454dc6a05e0893833a8edf6bfb71d0cd",
-    "rupturemodel_test.txt": "5bdc7d6e666b096a0c54accb85e9bf2659204ce1e1cb56c1f13516be1c15a844",
-}
-ENV_VAR = "STUDY_DATA_DIR"
-CACHE_NAME = "rupture-bnn"
-
-
-class DataError(ValueError):
-    """The data could not be found, downloaded, verified or read."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Training and test simulations, as read (not yet preprocessed).
-
-    Attributes
-    ----------
-    train, test : pandas.DataFrame
-        Columns :data:`FEATURES` then :data:`LABEL` (0/1 integers).
-    source : str
-        Where the files were found, for the run record.
-    sha256 : dict of str to str
-        File name to sha256 of every file read.
-    """
-
-    train: pd.DataFrame
-    test: pd.DataFrame
-    source: str
-    sha256: dict[str, str] = field(default_factory=dict)
-
-
-def locate_data_dir(data_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
-    """Find the directory that holds (or will hold) the paper's files.
-
-    Parameters
-    ----------
-    data_dir : path-like, optional
-        An explicit directory (the ``--data-dir`` option); wins over everything.
-
-    Returns
-    -------
-    directory : pathlib.Path
-        The directory to read from.
-    how : {"--data-dir", "STUDY_DATA_DIR", "cache"}
-        Which rule found it.
-    """
-    if data_dir is not None:
-        return Path(data_dir), "--data-dir"
-    if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]), ENV_VAR
-    return Path(pooch.os_cache(CACHE_NAME)), "cache"
-
-
-def verify_paper_files(directory: Path) -> dict[str, str]:
-    """Check that ``directory`` holds the paper's three files with their sha256.
-
-    Returns
-    -------
-    dict of str to str
-        File name to sha256.
-
-    Raises
-    ------
-    DataError
-        A file is missing, or its hash is not the published one.
-    """
-    return {name: _verified(directory, name)[1] for name in PAPER_FILES}
-
-
-def _verified(directory: Path, name: str) -> tuple[bytes, str]:
-    """Read one of the paper's files once and check its sha256; return its bytes and hash."""
-    path = directory / name
-    if not path.is_file():
-        raise DataError(f"data file {path} not found (expected the paper's {name} there)")
-    data = _read_bytes(path)
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != PAPER_FILES[name]:
-        raise DataError(
-            f"sha256 mismatch for {path}: expected {PAPER_FILES[name]}, got {actual}; "
-            "refusing a file that is not the published one"
-        )
-    return data, actual
-
-
-def download_paper_files(directory: Path, *, base_url: str = BASE_URL) -> dict[str, str]:
-    """Download the paper's files into ``directory`` unless already there, verifying each.
-
-    Parameters
-    ----------
-    directory : pathlib.Path
-        The cache directory; created if needed.
-    base_url : str
-        URL prefix the file names are appended to (a test serves them from loopback).
-
-    Returns
-    -------
-    dict of str to str
-        File name to sha256.
-
-    Raises
-    ------
-    DataError
-        A download failed or a file's hash is not the published one; nothing
-        unverified is left in ``directory``.
-    """
-    for name, expected in PAPER_FILES.items():
-        try:
-            pooch.retrieve(
-                base_url + name,
-                known_hash=f"sha256:{expected}",
-                fname=name,
-                path=directory,
-                progressbar=False,
-            )
-        except ValueError as err:  # pooch's hash mismatch names file, expected and actual
-            raise DataError(f"{name}: {err}") from None
-        except (OSError, requests.RequestException) as err:
-            raise DataError(f"could not download {base_url + name}: {err}") from None
-    return verify_paper_files(directory)
-
-
-#: Every column a data file must hold, in the order the study uses them.
-COLUMNS = (*FEATURES, LABEL)
 #: What each column must hold, for error messages.
 _EXPECTED = {LABEL: "0 = arrested or 1 = propagated"}
 
@@ -167,17 +33,6 @@ _EXPECTED = {LABEL: "0 = arrested or 1 = propagated"}
 def _shown(text: str) -> str:
     """Quote a cell for an error message: one line, at most 40 characters."""
     return repr(text if len(text) <= 40 else text[:40] + "…")
-
-
-def _read_bytes(path: Path) -> bytes:
-    if not path.exists():
-        raise DataError(f"{path}: file not found")
-    if not path.is_file():
-        raise DataError(f"{path}: not a regular file (expected a data file)")
-    try:
-        return path.read_bytes()
-    except OSError as err:
-        raise DataError(f"{path}: cannot be read ({err.strerror})") from None
 
 
 def _decoded(path: Path, data: bytes) -> str:
@@ -287,7 +142,7 @@ def load_paper_dataset(directory: Path, *, source: str = "") -> Dataset:
         A file is missing, is not the published one, or (never for the published
         files) is malformed.
     """
-    read = {name: _verified(directory, name) for name in PAPER_FILES}
+    read = {name: verified(directory, name) for name in PAPER_FILES}
     tables = [_paper_table(directory / name, data) for name, (data, _) in read.items()]
     train = pd.concat(tables[:2], ignore_index=True)
     names = list(PAPER_FILES)
@@ -309,7 +164,7 @@ def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
         Naming the file, line, column and value at fault and what was expected.
     """
     paths = (Path(train_csv), Path(test_csv))
-    raw = [_read_bytes(path) for path in paths]
+    raw = [read_bytes(path) for path in paths]
     train, test = (_csv_table(path, data) for path, data in zip(paths, raw, strict=True))
     _check_splits(train, test, sources=(str(paths[0]), str(paths[1])))
     hashes = {
@@ -339,6 +194,22 @@ def load_dataset(
     Returns
     -------
     Dataset
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from study.dataset import synthetic_frame
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> synthetic_frame(40, seed=1).to_csv(folder / "train.csv", index=False)
+    >>> synthetic_frame(20, seed=2).to_csv(folder / "test.csv", index=False)
+    >>> data = load_dataset(train_csv=folder / "train.csv", test_csv=folder / "test.csv")
+    >>> len(data.train), len(data.test), sorted(data.sha256)
+    (40, 20, ['test.csv', 'train.csv'])
+    >>> load_dataset(train_csv=folder / "train.csv")
+    Traceback (most recent call last):
+    ...
+    study.dataset.DataError: give both a training CSV and a test CSV, or neither
     """
     if (train_csv is None) != (test_csv is None):
         raise DataError("give both a training CSV and a test CSV, or neither")

@@ -28,7 +28,7 @@ from inference.predict import predict_proba
 from inference.runtime import Runtime
 from reports import render_comparison, render_run, write_html
 from study.config import RunConfig
-from study.data import Dataset
+from study.dataset import Dataset
 from study.preprocess import prepare
 
 __all__ = [
@@ -200,6 +200,18 @@ def fit_to_file(
     Returns
     -------
     RunResult
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from study.dataset import synthetic_dataset
+    >>> config = RunConfig(hidden=3, draws=50, max_steps=500, window=100, prior_draws=20)
+    >>> result = fit_to_file("advi", synthetic_dataset(), config, out=Path(tempfile.mkdtemp()))
+    >>> result.path.name, result.report.name
+    ('advi.nc', 'advi.html')
+    >>> result.metrics["accuracy"] > 0.6
+    True
     """
     if runtime is None:
         config, runtime = resolve_runtime(config)
@@ -232,6 +244,16 @@ def write_report(
     -------
     RunAnalysis
         The analyses the report shows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from inference.testing import tiny_posterior_file
+    >>> html = Path(tempfile.mkdtemp()) / "nuts.html"
+    >>> analysis = write_report(tiny_posterior_file(), html, title="NUTS", n_repeats=2)
+    >>> html.read_text().count("<section")
+    7
     """
     start = time.perf_counter()
     analysis = analyse_run(tree, n_repeats=n_repeats)
@@ -265,6 +287,18 @@ def write_comparison(
     ------
     analysis.compare.ComparisonError
         The files hold different test sets or networks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from inference.testing import tiny_posterior_file
+    >>> runs = tuple(analyse_run(tiny_posterior_file(m), n_repeats=2) for m in ("advi", "nuts"))
+    >>> out = Path(tempfile.mkdtemp())
+    >>> comparison = write_comparison(runs, html_path=out / "c.html", json_path=out / "c.json")
+    >>> import json
+    >>> json.loads((out / "c.json").read_text())["labels"]
+    ['advi', 'nuts']
     """
     start = time.perf_counter()
     comparison = compare_runs(*analyses)

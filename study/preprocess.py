@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import resample
 
-from study.data import FEATURES, LABEL, Dataset
+from study.dataset import FEATURES, LABEL, Dataset
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,15 @@ def prepare(dataset: Dataset, *, random_state: int | np.random.Generator) -> Pre
     Returns
     -------
     Prepared
+
+    Examples
+    --------
+    >>> from study.dataset import synthetic_dataset
+    >>> data = prepare(synthetic_dataset(), random_state=0)
+    >>> int(data.weight[data.y == 1].sum()) == int(data.weight[data.y == 0].sum())  # balanced
+    True
+    >>> data.X.shape[1], data.X_test.shape
+    (8, (30, 8))
     """
     X = dataset.train[list(FEATURES)].to_numpy(dtype=float)
     y = dataset.train[LABEL].to_numpy(dtype=np.int64)

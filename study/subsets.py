@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 
 from study.config import random_stream
-from study.data import LABEL, Dataset
+from study.dataset import LABEL, Dataset
 
 __all__ = ["stratified_subset", "subset_dataset", "subset_seed"]
 

@@ -31,7 +31,7 @@ from inference.posterior_file import ENGINE
 from reports import render_sweep, write_html
 from study.cluster import run_tasks, workers
 from study.config import RunConfig
-from study.data import Dataset
+from study.dataset import Dataset
 from study.pipeline import resolve_runtime
 from study.tasks import SweepError, Task, finished_row
 

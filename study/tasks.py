@@ -21,7 +21,7 @@ from inference import posterior_file
 from inference.posterior_file import PosteriorFileError
 from inference.runtime import Runtime
 from study.config import ConfigError, RunConfig
-from study.data import Dataset
+from study.dataset import Dataset
 from study.pipeline import fit_posterior
 from study.subsets import subset_dataset
 

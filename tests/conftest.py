@@ -5,12 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from study.config import RunConfig
-from study.data import FEATURES, LABEL, Dataset
+from study.dataset import Dataset, synthetic_dataset, synthetic_frame
 from study.pipeline import fit_to_file
 
 #: A configuration small enough for unit tests.
@@ -19,18 +17,13 @@ TINY = RunConfig(
 )
 
 
-def make_frame(n: int, *, seed: int) -> pd.DataFrame:
-    """Simulations whose label is planted on sxx and syy (propagates ~35 % of the time)."""
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame(rng.normal(size=(n, len(FEATURES))), columns=list(FEATURES))
-    frame[LABEL] = (frame["sxx"] + frame["syy"] > 0.55).astype(np.int64)
-    return frame
+make_frame = synthetic_frame  # the planted rule, shared with the examples
 
 
 @pytest.fixture(scope="session")
 def synthetic() -> Dataset:
     """60 training and 30 test simulations with a planted rule."""
-    return Dataset(train=make_frame(60, seed=1), test=make_frame(30, seed=2), source="synthetic")
+    return synthetic_dataset(60, 30)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from inference.contract import CONFIG_SCHEMA, REQUIRED_ATTRS, contract
+from inference.contract import contract
+from inference.file_attrs import NETWORK_CONFIG, REQUIRED_ATTRS
 from inference.model import PARAM_DIMS
 
 Pick = Callable[[Sequence[Any]], Any]
@@ -184,6 +185,7 @@ BAD_ATTRS = [
     ("fit_seconds", "fast"),
     ("method", ""),
     ("method", 3),
+    ("method", "<script>alert(1)</script>"),  # not a method of the table
     ("created", np.arange(2)),
     ("config", "{not json"),
     ("config", "[1, 2]"),
@@ -204,7 +206,7 @@ def bad_attr(tree: xr.DataTree, pick: Pick) -> xr.DataTree:
 
 def _bad_config_values(config: dict) -> list[tuple[str, Any]]:
     wrong = {str: 3, int: "7", float: "1.0"}
-    typed = [(key, wrong[kind]) for key, kind in CONFIG_SCHEMA.items() if key in config]
+    typed = [(key, wrong[kind]) for key, kind in NETWORK_CONFIG.items() if key in config]
     return [
         *typed,
         ("likelihood", "python"),

@@ -1,10 +1,12 @@
+import arviz_stats as azs
 import numpy as np
 import pytest
 import xarray as xr
 from sklearn.metrics import f1_score
 
-from analysis import diagnostics
+from analysis import approximation, chains
 from analysis.alignment import align_hidden_units, hidden_permutation
+from analysis.diagnostics import diagnose
 from analysis.importance import importance_summary, permutation_importance
 from analysis.metrics import (
     classification_tables,
@@ -125,24 +127,47 @@ def _fake_vi_tree(target_sd):
 
 
 def test_psis_khat_separates_good_from_bad_approximations():
-    assert diagnostics.psis_khat(_fake_vi_tree(1.0)) == -np.inf  # q is exact
-    assert diagnostics.psis_khat(_fake_vi_tree(1.1)) < 0.5
-    assert diagnostics.psis_khat(_fake_vi_tree(3.0)) > 0.7
+    assert approximation.psis_khat(_fake_vi_tree(1.0)) == -np.inf  # q is exact
+    assert approximation.psis_khat(_fake_vi_tree(1.1)) < 0.5
+    assert approximation.psis_khat(_fake_vi_tree(3.0)) > 0.7
     few = _fake_vi_tree(3.0)["sample_stats"].to_dataset().isel(draw=slice(0, 20))
-    assert np.isnan(diagnostics.psis_khat(xr.DataTree.from_dict({"sample_stats": few})))
-    ok, text = diagnostics.advi_verdict(np.nan, True)
+    assert np.isnan(approximation.psis_khat(xr.DataTree.from_dict({"sample_stats": few})))
+    ok, text = approximation.advi_verdict(np.nan, True)
     assert not ok and "too few draws" in text
 
 
 def test_nuts_diagnostics_tables(nuts_file):
     tree = posterior_file.load(nuts_file)
-    sampler = diagnostics.sampler_table(tree)
-    assert list(sampler.index) == [0, 1]
-    convergence = diagnostics.convergence_table(tree)
-    assert convergence.index[0] == "p (function space)"
+    aligned, _ = align_hidden_units(tree["posterior"].to_dataset())
+    result = chains.chain_diagnostics(tree, aligned=aligned)
+    assert list(result.sampler.index) == [0, 1]
+    convergence = result.convergence
+    assert list(convergence.index) == [
+        "p (function space)",
+        "w0 (aligned)",
+        "b0 (aligned)",
+        "w1 (aligned)",
+        "b1 (aligned)",
+    ]
     assert (convergence["max R-hat"] >= convergence["median R-hat"]).all()
-    ok, text = diagnostics.nuts_verdict(sampler, convergence)
-    assert isinstance(ok, bool) and text
+    # the same numbers as arviz-stats' own functions, element by element
+    p_rhat = azs.rhat(tree["predictions"].to_dataset(), sample_dims=["chain", "draw"])["p"]
+    np.testing.assert_allclose(result.prediction_rhat.to_numpy(), p_rhat.to_numpy())
+    w1_ess = azs.ess(aligned, sample_dims=["chain", "draw"])["w1"]
+    assert convergence.loc["w1 (aligned)", "min ESS bulk"] == pytest.approx(float(w1_ess.min()))
+    assert isinstance(result.ok, bool) and result.verdict
+
+
+def test_diagnostics_follow_the_method_attr_not_the_groups(nuts_file, advi_file):
+    nuts, advi = posterior_file.load(nuts_file), posterior_file.load(advi_file)
+    aligned, _ = align_hidden_units(nuts["posterior"].to_dataset())
+    assert isinstance(diagnose(nuts, aligned=aligned), chains.ChainDiagnostics)
+    disguised = nuts.copy()
+    disguised["vi_history"] = advi["vi_history"]  # a group ADVI stores: not what decides
+    assert isinstance(diagnose(disguised, aligned=aligned), chains.ChainDiagnostics)
+    result = diagnose(advi, aligned=advi["posterior"].to_dataset())
+    assert isinstance(result, approximation.ApproximationDiagnostics)
+    assert result.ess_p == advi["posterior"].sizes["draw"]
 
 
 def test_weight_summaries(nuts_file):

@@ -6,10 +6,18 @@ import sys
 import numpy as np
 import pytest
 
-from inference.backends import AUTO_ORDER, BACKENDS, BackendError, available, resolve
+from inference.backends import (
+    AUTO_ORDER,
+    BACKENDS,
+    BackendError,
+    available,
+    resolve,
+    resolve_advi,
+)
 from inference.model import build_model
-from inference.nuts import fit_nuts, parallel_chains
+from inference.nuts import fit_nuts
 from inference.predict import predict_proba
+from inference.runtime import Runtime, parallel_chains
 from study.preprocess import prepare
 
 # PyTensor's C backend warns that pip-installed PyTensor finds no BLAS (one reason it is slow)
@@ -38,8 +46,17 @@ def reference(model, prepared):
 
 
 def test_auto_takes_the_first_installed_backend():
-    assert resolve("auto") == next(b for b in AUTO_ORDER if available(b))
-    assert resolve("auto") == "numpyro-float32"  # the fastest, on core dependencies
+    assert resolve("auto").name == next(b for b in AUTO_ORDER if available(b))
+    assert resolve("auto").name == "numpyro-float32"  # the fastest, on core dependencies
+    assert resolve_advi("auto") == "jax"
+
+
+def test_one_runtime_resolves_both_methods_backends_once():
+    runtime = Runtime.resolve(backend="pymc", advi_backend="numba", cores=3)
+    assert runtime.backend is BACKENDS["pymc"] and runtime.advi_mode == "numba"
+    assert runtime.cores == 3 and not runtime.uses_jax
+    with pytest.raises(BackendError, match="unknown ADVI backend 'tpu'"):
+        Runtime.resolve(advi_backend="tpu")
 
 
 def test_unknown_backend_is_refused():
@@ -47,7 +64,7 @@ def test_unknown_backend_is_refused():
         resolve("stan")
 
 
-@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != resolve("auto")])
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != resolve("auto").name])
 def test_backend_matches_the_default_within_monte_carlo_error(backend, model, prepared, reference):
     tree = fit_nuts(model, backend=backend, random_seed=2, **SETTINGS)
     p = predict_proba(model, tree["posterior"], prepared.X_test)

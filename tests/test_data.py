@@ -7,15 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from study.data import (
+from study.data import load_csv_dataset, load_dataset
+from study.dataset import FEATURES, LABEL, DataError
+from study.download import (
     ENV_VAR,
-    FEATURES,
-    LABEL,
     PAPER_FILES,
-    DataError,
     download_paper_files,
-    load_csv_dataset,
-    load_dataset,
     locate_data_dir,
     verify_paper_files,
 )

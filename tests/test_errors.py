@@ -1,5 +1,6 @@
 """Bad input: one clear line naming what is wrong and where, exit code 2, nothing written."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,17 +13,13 @@ import pytest
 
 from analysis.compare import ComparisonError, check_comparable
 from inference import posterior_file
-from inference.contract import CONFIG_SCHEMA
-from inference.posterior_file import OutputError, PosteriorFileError
-from study.config import RunConfig
-from study.data import (
-    FEATURES,
-    LABEL,
-    PAPER_FILES,
-    DataError,
-    load_csv_dataset,
-    load_dataset,
-)
+from inference.atomic import OutputError, atomic_write
+from inference.file_attrs import NETWORK_CONFIG
+from inference.posterior_file import PosteriorFileError
+from study.config import ConfigError, RunConfig, option_fields
+from study.data import load_csv_dataset, load_dataset
+from study.dataset import FEATURES, LABEL, DataError
+from study.download import PAPER_FILES
 from tests.conftest import make_frame
 from tests.hostile import BREAKERS, first, write_raw
 
@@ -274,11 +271,24 @@ def test_report_command_refuses_bad_file_in_one_line(case, advi_file, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.nc"]
 
 
-def test_config_schema_follows_the_run_configuration():
-    """Every option a run stores has its JSON type in the file's config schema."""
-    stored = RunConfig().as_dict() | {"method": "advi", "data_source": "train.csv, test.csv"}
-    assert set(stored) == set(CONFIG_SCHEMA)
-    assert all(type(value) is CONFIG_SCHEMA[key] for key, value in stored.items())
+def test_stored_configuration_is_read_back_through_the_one_schema(trees):
+    """A file's config attr rebuilds the RunConfig it was written with; the network keys
+    the inference layer checks are fields of that one schema."""
+    for tree in trees.values():
+        stored = json.loads(tree.attrs["config"])
+        assert RunConfig.from_stored(stored) == RunConfig(
+            **{f.name: stored[f.name] for f in option_fields()}
+        )
+        assert set(stored) == {f.name for f in option_fields()} | {"method", "data_source"}
+    assert set(NETWORK_CONFIG) <= {f.name for f in option_fields()}
+
+
+@pytest.mark.parametrize("field", [f.name for f in option_fields()])
+def test_stored_option_of_the_wrong_type_is_refused_naming_it(field, trees):
+    stored = json.loads(trees["nuts"].attrs["config"])
+    wrong = "7" if not isinstance(stored[field], str) else 7
+    with pytest.raises(ConfigError, match=f"^{field}: "):
+        RunConfig.from_stored(stored | {field: wrong})
 
 
 def test_files_that_name_their_features_differently_are_not_compared(trees):
@@ -353,7 +363,7 @@ def test_report_refuses_an_output_it_must_not_write(output, fragment, advi_file,
 def test_atomic_write_refuses_directories_and_unwritable_places(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="not a regular file"):
-        posterior_file.atomic_write(tmp_path, lambda tmp: tmp.write_text("x"))
+        atomic_write(tmp_path, lambda tmp: tmp.write_text("x"))
     with pytest.raises(OutputError, match="cannot write"):
-        posterior_file.atomic_write(tmp_path / "file" / "a.html", lambda tmp: tmp.write_text("x"))
+        atomic_write(tmp_path / "file" / "a.html", lambda tmp: tmp.write_text("x"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

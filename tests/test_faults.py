@@ -10,12 +10,13 @@ import textwrap
 import numpy as np
 import pytest
 
-from analysis.diagnostics import sampler_table
+from analysis.chains import sampler_table
 from analysis.run_analysis import analyse_run
 from inference import posterior_file
-from inference.advi import ADVIError, LossConvergence, fit_advi
+from inference.advi import ADVIError, fit_advi
+from inference.convergence import LossConvergence
 from inference.model import build_model
-from reports.html import render_run
+from reports import render_run
 from study.interrupt import EXIT_CODES
 from study.preprocess import prepare
 
@@ -91,7 +92,7 @@ def test_interrupted_run_leaves_no_partial_file(phase, signum, real_data_dir, tm
 _STUCK = """
 import signal, sys, time
 from pathlib import Path
-from inference.posterior_file import atomic_write
+from inference.atomic import atomic_write
 from study.interrupt import Interrupted, SignalGuard
 
 def write(tmp):

@@ -4,7 +4,8 @@ import numpy as np
 import pymc as pm
 import pytest
 
-from inference.advi import LossConvergence, fit_advi
+from inference.advi import fit_advi
+from inference.convergence import LossConvergence
 from inference.nuts import fit_nuts
 
 PRIOR_SD, NOISE_SD = 10.0, 2.0

@@ -7,6 +7,7 @@ import pytest
 
 from inference import posterior_file
 from inference.predict import predict_proba
+from inference.rebuild import rebuild_model
 from study.config import RunConfig
 from study.data import load_dataset
 from study.pipeline import fit_to_file
@@ -18,7 +19,7 @@ REDUCED = RunConfig(seed=11, draws=100, tune=100, chains=2, max_steps=4000, prio
 
 def _rebuild_and_predict(tree):
     """Recompute p from the file alone: rebuild the network, evaluate the stored draws."""
-    model = posterior_file.rebuild_model(tree)
+    model = rebuild_model(tree)
     return predict_proba(model, tree["posterior"], tree["predictions_constant_data"]["X"])
 
 

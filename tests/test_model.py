@@ -6,7 +6,7 @@ from scipy.stats import norm
 
 from inference.model import PARAMS, build_model, sample_prior
 from inference.predict import predict_proba
-from study.data import FEATURES
+from study.dataset import FEATURES
 from study.preprocess import prepare
 
 

@@ -9,7 +9,9 @@ import xarray as xr
 from scipy.special import expit
 
 from inference import posterior_file
-from inference.posterior_file import CONTRACT, REQUIRED_ATTRS, PosteriorFileError
+from inference.contract import CONTRACT
+from inference.file_attrs import REQUIRED_ATTRS
+from inference.posterior_file import PosteriorFileError
 
 
 def test_file_follows_the_contract(advi_file):

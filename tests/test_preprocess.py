@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from study.data import FEATURES
+from study.dataset import FEATURES
 from study.preprocess import prepare, upsample_counts
 
 

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from inference import posterior_file
 from inference.posterior_file import PosteriorFileError
-from study.data import COLUMNS, FEATURES, LABEL, DataError, load_csv_dataset
+from study.data import load_csv_dataset
+from study.dataset import COLUMNS, FEATURES, LABEL, DataError
 from tests.hostile import BREAKERS
 
 SETTINGS = settings(

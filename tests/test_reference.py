@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.jax_devices import start_jax
 from study.pipeline import fit_posterior, resolve_runtime
 from tests.conftest import TINY
 
@@ -31,6 +32,9 @@ def digest(values: np.ndarray, at: list[int]) -> dict:
 @pytest.mark.parametrize("method", ["advi", "nuts"])
 def test_same_arrays_as_before_the_reorganisation(method, synthetic):
     config, runtime = resolve_runtime(TINY)
+    runtime.start(chains=TINY.chains)
+    if start_jax() != TINY.chains:  # NumPyro draws differently with chains in turn
+        pytest.skip(f"recorded with {TINY.chains} chains in parallel on as many JAX devices")
     tree = fit_posterior(method, synthetic, config, runtime=runtime)
     for key, recorded in RECORDED[method].items():
         group, name = key.split("/")

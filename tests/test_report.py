@@ -10,7 +10,7 @@ import pytest
 
 from analysis.run_analysis import analyse_run
 from inference import posterior_file
-from reports.html import render_run, write_html
+from reports import render_run, write_html
 from study.pipeline import write_comparison
 
 SECTIONS = (
@@ -33,7 +33,10 @@ def reports(advi_file, nuts_file, tmp_path_factory):
         html = render_run(analyse_run(tree, n_repeats=2), title=path.name)
         paths[tree.attrs["method"]] = write_html(html, out / f"{path.stem}.html")
     paths["comparison"] = out / "comparison.html"
-    write_comparison((advi_file, nuts_file), html_path=paths["comparison"], n_repeats=2)
+    analyses = tuple(
+        analyse_run(posterior_file.load(p), n_repeats=2) for p in (advi_file, nuts_file)
+    )
+    write_comparison(analyses, html_path=paths["comparison"])
     return paths
 
 

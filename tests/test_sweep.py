@@ -16,18 +16,14 @@ import xarray as xr
 
 from analysis.sweep import KEYS, METRICS, analyse_sweep, summary_table
 from inference import posterior_file
-from reports.html import render_sweep
-from study.cli import _seed_list
+from reports import render_sweep
+from study.cluster import dask_client
 from study.config import RunConfig
-from study.data import LABEL, Dataset
-from study.sweep import (
-    SweepError,
-    dask_client,
-    plan,
-    run_sweep,
-    stratified_subset,
-    subset_dataset,
-)
+from study.dataset import LABEL, Dataset
+from study.options import seed_list as _seed_list
+from study.subsets import stratified_subset, subset_dataset
+from study.sweep import SweepError, run_sweep
+from study.tasks import plan
 from tests.conftest import make_frame
 
 #: Small, and every setting expressible on the command line (so the CLI can resume it).
