@@ -37,6 +37,18 @@ def unit_vectors(posterior: xr.Dataset) -> xr.DataArray:
     return stacked.transpose("chain", "hidden", "component")
 
 
+def match_units(reference: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Order ``units`` (hidden, component) to match ``reference`` by the assignment problem.
+
+    Returns
+    -------
+    numpy.ndarray
+        Entry ``h``: the unit of ``units`` closest, overall, to the reference's unit ``h``
+        (least total squared distance, ``scipy.optimize.linear_sum_assignment``).
+    """
+    return linear_sum_assignment(cdist(reference, units, "sqeuclidean"))[1]
+
+
 def hidden_permutation(posterior: xr.Dataset, *, reference_chain: int = 0) -> xr.DataArray:
     """Find, per chain, the relabelling of hidden units that best matches the reference chain.
 
@@ -55,7 +67,7 @@ def hidden_permutation(posterior: xr.Dataset, *, reference_chain: int = 0) -> xr
     """
     vectors = unit_vectors(posterior).to_numpy()
     reference = vectors[reference_chain]
-    perms = [linear_sum_assignment(cdist(reference, v, "sqeuclidean"))[1] for v in vectors]
+    perms = [match_units(reference, v) for v in vectors]
     return xr.DataArray(
         np.array(perms),
         dims=("chain", "hidden"),

@@ -16,6 +16,7 @@ __all__ = [
     "ApproximationDiagnostics",
     "advi_verdict",
     "approximation_diagnostics",
+    "draw_count",
     "loss_trace",
     "psis_khat",
 ]
@@ -52,14 +53,21 @@ class ApproximationDiagnostics:
     verdict: str
 
 
+def draw_count(tree: xr.DataTree) -> float:
+    """Count a file's draws: the ESS of independent draws (of the approximation)."""
+    p = tree["predictions"]["p"]
+    return float(p.sizes["chain"] * p.sizes["draw"])
+
+
 def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
     """Judge the approximation of a posterior file from what its fit stored."""
     khat = psis_khat(tree)
     trace = loss_trace(tree) if "vi_history" in tree.children else None
     converged = trace is None or bool(trace.attrs["converged"])
     ok, verdict = advi_verdict(khat, converged)
-    draws = float(tree["predictions"]["p"].sizes["draw"] * tree["predictions"]["p"].sizes["chain"])
-    return ApproximationDiagnostics(khat=khat, trace=trace, ess_p=draws, ok=ok, verdict=verdict)
+    return ApproximationDiagnostics(
+        khat=khat, trace=trace, ess_p=draw_count(tree), ok=ok, verdict=verdict
+    )
 
 
 def psis_khat(tree: xr.DataTree) -> float:

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial.distance import cdist
 from scipy.stats import kendalltau, wasserstein_distance
 from sklearn.metrics import f1_score, roc_auc_score
 
-from analysis.alignment import HIDDEN_VARS, unit_vectors
+from analysis.alignment import HIDDEN_VARS, match_units, unit_vectors
 from analysis.metrics import SAMPLE_DIMS
 from analysis.run_analysis import RunAnalysis
 from inference.model import PARAMS
@@ -135,7 +133,7 @@ def align_to(reference: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
     """
     ref_units = unit_vectors(reference).mean("chain").to_numpy()
     other_units = unit_vectors(other).mean("chain").to_numpy()
-    order = linear_sum_assignment(cdist(ref_units, other_units, "sqeuclidean"))[1]
+    order = match_units(ref_units, other_units)
     aligned = other.copy()
     for name in HIDDEN_VARS:
         aligned[name] = other[name].isel(hidden=order).assign_coords(hidden=other["hidden"])

@@ -12,7 +12,11 @@ from collections.abc import Callable
 
 import xarray as xr
 
-from analysis.approximation import ApproximationDiagnostics, approximation_diagnostics
+from analysis.approximation import (
+    ApproximationDiagnostics,
+    approximation_diagnostics,
+    draw_count,
+)
 from analysis.chains import ChainDiagnostics, chain_diagnostics, rhat_ess
 from inference.methods import METHODS, DrawKind
 
@@ -50,8 +54,7 @@ def prediction_ess(tree: xr.DataTree) -> float:
 
     Independent draws (an approximation's) count fully: their ESS is their number.
     """
-    p = tree["predictions"]["p"]
     if draw_kind(tree) == "independent":
-        return float(p.sizes["chain"] * p.sizes["draw"])
+        return draw_count(tree)
     elements = rhat_ess(tree["predictions"].to_dataset())
     return float(elements["ess_bulk"].median())

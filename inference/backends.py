@@ -64,12 +64,12 @@ BACKENDS: dict[str, Backend] = {
         Backend("pymc", "c", "pymc", ()),
     )
 }
-#: Tried in this order by ``"auto"``.
-AUTO_ORDER = ("numpyro-float32", "numpyro", "nutpie", "numba", "pymc")
+#: Tried in this order by ``"auto"``: the table's.
+AUTO_ORDER = tuple(BACKENDS)
 #: ADVI's compile modes and the packages each needs.
 ADVI_MODES: dict[CompileMode, tuple[str, ...]] = {"jax": ("jax",), "numba": ("numba",), "c": ()}
-#: Tried in this order by ``"auto"`` for ADVI.
-ADVI_AUTO_ORDER: tuple[CompileMode, ...] = ("jax", "numba", "c")
+#: Tried in this order by ``"auto"`` for ADVI: the table's.
+ADVI_AUTO_ORDER: tuple[CompileMode, ...] = tuple(ADVI_MODES)
 
 
 class BackendError(ValueError):
@@ -92,9 +92,9 @@ def _pick(name: str, table: dict, order: tuple[str, ...], what: str) -> str:
     if name not in table:
         raise BackendError(f"unknown {what} {name!r}; expected auto or one of {', '.join(table)}")
     if missing := _missing(table[name]):
+        hint = 'pip install "rupture-bnn[nutpie]"' if "nutpie" in missing else "pip install it"
         raise BackendError(
-            f"{what} {name!r} needs {', '.join(missing)}: "
-            f'pip install "rupture-bnn[nutpie]" (or choose another {what})'
+            f"{what} {name!r} needs {', '.join(missing)}: {hint} (or choose another {what})"
         )
     return name
 

@@ -24,6 +24,7 @@ __all__ = [
     "REQUIRED_ATTRS",
     "PosteriorFileError",
     "check_attrs",
+    "has_json_type",
     "json_attr",
     "read_config",
 ]
@@ -99,11 +100,11 @@ def _shown(value: Any) -> str:
 
 
 def _is_count(value: Any) -> bool:
-    return _has_type(value, int) and value >= 0
+    return has_json_type(value, int) and value >= 0
 
 
 def _is_amount(value: Any) -> bool:
-    return _has_type(value, float) and value >= 0
+    return has_json_type(value, float) and value >= 0
 
 
 def _no_constants(name: str) -> None:
@@ -131,7 +132,7 @@ def json_attr(attrs: dict, key: str) -> dict[str, Any]:
     return value
 
 
-def _has_type(value: Any, kind: type) -> bool:
+def has_json_type(value: Any, kind: type) -> bool:
     """JSON ``float``: a finite number; ``int``: an integer; booleans are neither."""
     if kind not in (int, float):
         return isinstance(value, kind)
@@ -172,7 +173,7 @@ def read_config(tree: xr.DataTree) -> dict[str, Any]:
     for key, kind in NETWORK_CONFIG.items():
         if key not in config:
             raise PosteriorFileError(f"attr 'config' lacks {key!r}")
-        if not _has_type(config[key], kind):
+        if not has_json_type(config[key], kind):
             raise PosteriorFileError(
                 f"attr 'config': {key!r} is {_shown(config[key])}, expected a JSON {kind.__name__}"
             )

@@ -1,7 +1,9 @@
 """Where and how fits run: the backends resolved once, the cores, and JAX's start.
 
-A :class:`Runtime` is made once, at the top of a command (or of a sweep's task, on its
-worker), and passed down to every fit; nothing below it resolves a backend again.
+A :class:`Runtime` is made once, at the top of a command (for a sweep, by the client, with
+one core per task), and passed down to every fit; nothing below it resolves a backend
+again. :meth:`Runtime.start` starts JAX before a process's first fit (on a sweep's
+worker, in that worker's process).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from analysis import plots
 from analysis.compare import Comparison
 from analysis.headline import conclusion
 from analysis.run_analysis import RunAnalysis
+from inference.model import PARAMS
 from reports.html import ENV, figure_uri, series_table, table
 from reports.run import diagnostics_section, provenance, run_figures
 
@@ -52,7 +53,7 @@ def render_comparison(
             "mean sd ratio": float(params[f"{name}_sd_ratio"].mean()),
             "mean Wasserstein-1": float(params[f"{name}_wasserstein"].mean()),
         }
-        for name in ("w0", "b0", "w1", "b1")
+        for name in PARAMS
     }
     importance = comparison.importance[["f1_drop", "f1_drop_lower", "f1_drop_upper"]]
     context = {

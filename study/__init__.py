@@ -6,14 +6,9 @@
 from study.config import RunConfig
 from study.data import load_dataset
 from study.dataset import Dataset
-from study.pipeline import (
-    fit_posterior,
-    fit_to_file,
-    resolve_runtime,
-    write_comparison,
-    write_report,
-)
+from study.pipeline import fit_posterior, fit_to_file, resolve_runtime
 from study.preprocess import prepare
+from study.reporting import write_comparison, write_report
 
 __all__ = [
     "Dataset",

@@ -7,7 +7,6 @@ arrives, so workers need no shared disk.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +15,7 @@ from pathlib import Path
 from distributed import Client, Future, LocalCluster, wait
 
 from inference.atomic import atomic_write
-from inference.runtime import Runtime
+from inference.runtime import Runtime, usable_cores
 from study.config import RunConfig
 from study.dataset import Dataset
 from study.tasks import SweepError, Task, run_task
@@ -132,7 +131,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> 
         The scheduler cannot be reached.
     """
     if scheduler is None:
-        n = workers or len(os.sched_getaffinity(0))
+        n = workers or usable_cores()
         # ":0": any free port for the scheduler's web server (None still takes :8787)
         with (
             LocalCluster(

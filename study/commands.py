@@ -18,7 +18,8 @@ from study.cluster import dask_client
 from study.data import load_dataset
 from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verify_paper_files
 from study.options import config_from
-from study.pipeline import RunResult, fit_to_file, resolve_runtime, write_comparison, write_report
+from study.pipeline import RunResult, fit_to_file, resolve_runtime
+from study.reporting import write_comparison, write_report
 from study.sweep import SweepResult, run_sweep
 from study.tasks import plan
 

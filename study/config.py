@@ -9,16 +9,15 @@ said by the method table (:data:`inference.methods.METHODS`).
 
 from __future__ import annotations
 
-import math
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, Field, asdict, dataclass, field, fields
-from numbers import Integral, Real
 from typing import Any, Literal, get_args, get_type_hints
 
 import numpy as np
 
 from inference.backends import ADVI_MODES, BACKENDS
+from inference.file_attrs import has_json_type
 from inference.methods import METHODS
 from inference.model import Likelihood
 
@@ -75,8 +74,9 @@ def _option(default: Any, help: str, *, check: Callable | None = None, choices=N
 class RunConfig:
     """Options of one study run; stored whole (as JSON) in every posterior file.
 
-    Every field is an option of ``python -m study run`` and ``sweep``
-    (``--prior-sigma`` for ``prior_sigma``); its metadata holds the help text.
+    Every field is an option of ``python -m study run`` and (but ``seed``: a sweep takes
+    ``--seeds``) of ``sweep``, ``--prior-sigma`` for ``prior_sigma``; its metadata holds
+    the help text, the check and the choices.
 
     Raises
     ------
@@ -229,7 +229,7 @@ def check_value(f: Field, value: Any) -> None:
         ``"<name>: <why>"``.
     """
     kind = field_type(f)
-    if not _has_type(value, kind):
+    if not has_json_type(value, kind):
         raise ConfigError(f"{f.name}: {value!r} is not {_KIND_NAMES[kind]}")
     choices = field_choices(f)
     if choices is not None and value not in choices:
@@ -240,17 +240,6 @@ def check_value(f: Field, value: Any) -> None:
 
 
 _KIND_NAMES = {int: "an integer", float: "a finite number", str: "text"}
-
-
-def _has_type(value: Any, kind: type) -> bool:
-    """Tell whether ``value`` is an integer / finite real (not a bool) / text."""
-    if kind is str:
-        return isinstance(value, str)
-    if isinstance(value, bool | np.bool_):
-        return False
-    if kind is int:
-        return isinstance(value, Integral)
-    return isinstance(value, Real) and math.isfinite(value)
 
 
 def _resolve_fields() -> tuple[tuple[Field, ...], dict[str, type], dict[str, tuple | None]]:

@@ -8,7 +8,6 @@ its :class:`~analysis.run_analysis.RunAnalysis` feeds its report and any compari
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -16,28 +15,23 @@ from pathlib import Path
 
 import xarray as xr
 
-from analysis.compare import Comparison, compare_runs
-from analysis.headline import headline
-from analysis.run_analysis import RunAnalysis, analyse_run
+from analysis.run_analysis import RunAnalysis
 from inference import posterior_file
 from inference.assemble import assemble
-from inference.atomic import atomic_write
 from inference.methods import METHODS
 from inference.model import build_model, sample_prior
 from inference.predict import predict_proba
 from inference.runtime import Runtime
-from reports import render_comparison, render_run, write_html
 from study.config import RunConfig
 from study.dataset import Dataset
 from study.preprocess import prepare
+from study.reporting import write_report
 
 __all__ = [
     "RunResult",
     "fit_posterior",
     "fit_to_file",
     "resolve_runtime",
-    "write_comparison",
-    "write_report",
 ]
 
 logger = logging.getLogger(__name__)
@@ -222,90 +216,3 @@ def fit_to_file(
     report = path.with_suffix(".html")
     analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")
     return RunResult(method, path, report, analysis, time.perf_counter() - start)
-
-
-def write_report(
-    tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10
-) -> RunAnalysis:
-    """Analyse a posterior file and write its self-contained HTML report.
-
-    Parameters
-    ----------
-    tree : xarray.DataTree
-        A posterior file, as loaded.
-    html_path : pathlib.Path
-        Where the report goes (written atomically).
-    title : str
-        Page title.
-    n_repeats : int
-        Shuffles per feature for permutation importance.
-
-    Returns
-    -------
-    RunAnalysis
-        The analyses the report shows.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from inference.testing import tiny_posterior_file
-    >>> html = Path(tempfile.mkdtemp()) / "nuts.html"
-    >>> analysis = write_report(tiny_posterior_file(), html, title="NUTS", n_repeats=2)
-    >>> html.read_text().count("<section")
-    7
-    """
-    start = time.perf_counter()
-    analysis = analyse_run(tree, n_repeats=n_repeats)
-    path = write_html(render_run(analysis, title=title), html_path)
-    logger.info("wrote %s (%.1f s)", path, time.perf_counter() - start)
-    return analysis
-
-
-def write_comparison(
-    analyses: tuple[RunAnalysis, RunAnalysis],
-    *,
-    html_path: Path,
-    json_path: Path | None = None,
-) -> Comparison:
-    """Compare two analysed posterior files; write the HTML report and, optionally, JSON.
-
-    Parameters
-    ----------
-    analyses : tuple of RunAnalysis
-        The two files' analyses, A then B (:func:`analysis.run_analysis.analyse_run`).
-    html_path : pathlib.Path
-        Where the comparison report goes.
-    json_path : pathlib.Path, optional
-        Where the headline numbers go, as JSON.
-
-    Returns
-    -------
-    Comparison
-
-    Raises
-    ------
-    analysis.compare.ComparisonError
-        The files hold different test sets or networks.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from inference.testing import tiny_posterior_file
-    >>> runs = tuple(analyse_run(tiny_posterior_file(m), n_repeats=2) for m in ("advi", "nuts"))
-    >>> out = Path(tempfile.mkdtemp())
-    >>> comparison = write_comparison(runs, html_path=out / "c.html", json_path=out / "c.json")
-    >>> import json
-    >>> json.loads((out / "c.json").read_text())["labels"]
-    ['advi', 'nuts']
-    """
-    start = time.perf_counter()
-    comparison = compare_runs(*analyses)
-    title = f"{comparison.labels[0].upper()} versus {comparison.labels[1].upper()}"
-    write_html(render_comparison(comparison, analyses, title=title), html_path)
-    if json_path is not None:
-        text = json.dumps(headline(comparison), indent=2, sort_keys=True)
-        atomic_write(json_path, lambda tmp: tmp.write_text(text + "\n"))
-    logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
-    return comparison

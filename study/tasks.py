@@ -18,6 +18,8 @@ import xarray as xr
 
 from analysis.sweep import TRAIN_SIZE_ATTR, WALL_ATTR, summary_row
 from inference import posterior_file
+from inference.backends import BACKENDS
+from inference.methods import METHODS
 from inference.posterior_file import PosteriorFileError
 from inference.runtime import Runtime
 from study.config import ConfigError, RunConfig
@@ -51,11 +53,12 @@ class Task:
 def plan(*, methods: Sequence[str], seeds: Sequence[int], train_sizes: Sequence[int]) -> list[Task]:
     """Every combination of method, seed and training size, the costliest first.
 
-    NUTS tasks and large training sets come first, so that the long tasks do not
-    start last and leave the cluster idle behind them.
+    Samplers (methods whose draws are Markov chains, by the method table) and large
+    training sets come first, so that the long tasks do not start last and leave the
+    cluster idle behind them.
     """
     tasks = [Task(m, s, n) for m in methods for s in seeds for n in train_sizes]
-    return sorted(tasks, key=lambda t: (t.method != "nuts", -t.train_size, t.seed))
+    return sorted(tasks, key=lambda t: (METHODS[t.method].draws != "markov", -t.train_size, t.seed))
 
 
 def run_task(
@@ -113,6 +116,17 @@ def _expected_config(task: Task, config: RunConfig) -> dict:
     return dataclasses.replace(config, seed=task.seed).as_dict() | {"method": task.method}
 
 
+def _recorded(stored: dict) -> dict:
+    """Return the stored settings, with what files of earlier versions imply unrecorded.
+
+    Before ADVI had its own ``advi_backend``, it ran in the compile mode of the NUTS
+    backend (``backend``).
+    """
+    if "advi_backend" not in stored and stored.get("backend") in BACKENDS:
+        return stored | {"advi_backend": BACKENDS[stored["backend"]].mode}
+    return stored
+
+
 def finished_row(path: Path, task: Task, config: RunConfig) -> dict | None:
     """Return the summary row of a task already done; None if its file is missing or bad.
 
@@ -133,7 +147,7 @@ def finished_row(path: Path, task: Task, config: RunConfig) -> dict | None:
     except PosteriorFileError as err:
         logger.warning("%s; fitting %s again", err, task.name)
         return None
-    stored = json.loads(tree.attrs["config"])  # checked JSON: the file was loaded
+    stored = _recorded(json.loads(tree.attrs["config"]))  # checked JSON: the file was loaded
     try:
         RunConfig.from_stored(stored)
     except ConfigError as err:

@@ -14,7 +14,7 @@ from analysis.compare import (
 )
 from analysis.run_analysis import analyse_run
 from inference import posterior_file
-from study.pipeline import write_comparison
+from study.reporting import write_comparison
 
 
 @pytest.fixture(scope="module")

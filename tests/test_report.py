@@ -11,7 +11,7 @@ import pytest
 from analysis.run_analysis import analyse_run
 from inference import posterior_file
 from reports import render_run, write_html
-from study.pipeline import write_comparison
+from study.reporting import write_comparison
 
 SECTIONS = (
     "prior-posterior",
@@ -56,7 +56,7 @@ def test_report_is_self_contained_and_complete(reports, method):
 
 def test_text_from_the_file_is_escaped(advi_file, tmp_path):
     tree = posterior_file.load(advi_file)
-    tree.attrs["method"] = "<script>alert('method')</script>"
+    tree.attrs["study_version"] = "<script>alert('version')</script>"  # method: a table key
     tree["posterior"] = (
         tree["posterior"]
         .to_dataset()

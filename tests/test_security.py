@@ -18,7 +18,7 @@ import pytest
 
 from analysis.run_analysis import analyse_run
 from inference import posterior_file
-from study.pipeline import write_comparison, write_report
+from study.reporting import write_comparison, write_report
 from tests.test_report import _browser
 
 PAYLOADS = {

@@ -1,0 +1,111 @@
+"""The reports of analysed posterior files: one run's, and the comparison of two.
+
+Each file is analysed once (:func:`analysis.run_analysis.analyse_run`); the analysis
+feeds its report and any comparison it takes part in.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import xarray as xr
+
+from analysis.compare import Comparison, compare_runs
+from analysis.headline import headline
+from analysis.run_analysis import RunAnalysis, analyse_run
+from inference.atomic import atomic_write
+from reports import render_comparison, render_run, write_html
+
+__all__ = ["write_comparison", "write_report"]
+
+logger = logging.getLogger(__name__)
+
+
+def write_report(
+    tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10
+) -> RunAnalysis:
+    """Analyse a posterior file and write its self-contained HTML report.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A posterior file, as loaded.
+    html_path : pathlib.Path
+        Where the report goes (written atomically).
+    title : str
+        Page title.
+    n_repeats : int
+        Shuffles per feature for permutation importance.
+
+    Returns
+    -------
+    RunAnalysis
+        The analyses the report shows.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from inference.testing import tiny_posterior_file
+    >>> html = Path(tempfile.mkdtemp()) / "nuts.html"
+    >>> analysis = write_report(tiny_posterior_file(), html, title="NUTS", n_repeats=2)
+    >>> html.read_text().count("<section")
+    7
+    """
+    start = time.perf_counter()
+    analysis = analyse_run(tree, n_repeats=n_repeats)
+    path = write_html(render_run(analysis, title=title), html_path)
+    logger.info("wrote %s (%.1f s)", path, time.perf_counter() - start)
+    return analysis
+
+
+def write_comparison(
+    analyses: tuple[RunAnalysis, RunAnalysis],
+    *,
+    html_path: Path,
+    json_path: Path | None = None,
+) -> Comparison:
+    """Compare two analysed posterior files; write the HTML report and, optionally, JSON.
+
+    Parameters
+    ----------
+    analyses : tuple of RunAnalysis
+        The two files' analyses, A then B (:func:`analysis.run_analysis.analyse_run`).
+    html_path : pathlib.Path
+        Where the comparison report goes.
+    json_path : pathlib.Path, optional
+        Where the headline numbers go, as JSON.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    analysis.compare.ComparisonError
+        The files hold different test sets or networks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from inference.testing import tiny_posterior_file
+    >>> runs = tuple(analyse_run(tiny_posterior_file(m), n_repeats=2) for m in ("advi", "nuts"))
+    >>> out = Path(tempfile.mkdtemp())
+    >>> comparison = write_comparison(runs, html_path=out / "c.html", json_path=out / "c.json")
+    >>> import json
+    >>> json.loads((out / "c.json").read_text())["labels"]
+    ['advi', 'nuts']
+    """
+    start = time.perf_counter()
+    comparison = compare_runs(*analyses)
+    title = f"{comparison.labels[0].upper()} versus {comparison.labels[1].upper()}"
+    write_html(render_comparison(comparison, analyses, title=title), html_path)
+    if json_path is not None:
+        text = json.dumps(headline(comparison), indent=2, sort_keys=True)
+        atomic_write(json_path, lambda tmp: tmp.write_text(text + "\n"))
+    logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
+    return comparison
