@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
@@ -79,13 +79,23 @@ def check_output(path: Path, *, inputs: Sequence[os.PathLike] = ()) -> None:
     check_directory(path.parent)
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it into place.
+def atomic_write(path: str | os.PathLike, content: bytes | str) -> Path:
+    """Write ``content`` to a temporary file beside ``path``, then rename it into place.
 
-    A reader never sees a half-written ``path``; if ``write`` fails or is
-    interrupted (by any exception, ``KeyboardInterrupt`` included), the temporary
-    file is removed and any old ``path`` is untouched. While it exists, the
-    temporary file is listed for :func:`remove_partial_files`.
+    The content is made in memory first, so no library writes to the disk: what can
+    fail there (a full disk, a quota, a lost permission, an I/O error) fails in one
+    plain ``write``, ``fsync`` or ``rename`` here. A reader never sees a half-written
+    ``path``; if the write fails or is interrupted (by any exception,
+    ``KeyboardInterrupt`` included), the temporary file is removed and any old
+    ``path`` is untouched. While it exists, the temporary file is listed for
+    :func:`remove_partial_files`.
+
+    Parameters
+    ----------
+    path : path-like
+        The file to write.
+    content : bytes or str
+        What it holds; text is written as UTF-8.
 
     Returns
     -------
@@ -96,29 +106,48 @@ def atomic_write(path: str | os.PathLike, write: Callable[[Path], object]) -> Pa
     ------
     OutputError
         ``path`` exists and is not a regular file (a directory, a device), or the
-        directory cannot be made, or the file cannot be written there.
+        directory cannot be made, or the file cannot be written there; its message
+        names the path and the system's reason.
 
     Examples
     --------
     >>> import tempfile
     >>> from pathlib import Path
     >>> target = Path(tempfile.mkdtemp()) / "note.txt"
-    >>> atomic_write(target, lambda tmp: tmp.write_text("done")).read_text()
+    >>> atomic_write(target, "done").read_text()
     'done'
+    >>> atomic_write("/proc/version", "x")
+    Traceback (most recent call last):
+    ...
+    inference.atomic.OutputError: cannot write /proc/version: ...
     """
     path = Path(path)
     check_target(path)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     _PARTIAL.add(tmp)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
+        tmp.unlink(missing_ok=True)
+        _write_new(tmp, data)
         os.replace(tmp, path)
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
         _remove(tmp)
     return path
+
+
+def _write_new(tmp: Path, data: bytes) -> None:
+    """Create ``tmp`` (never through a link planted there), write ``data``, flush it to disk."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _remove(tmp: Path) -> None:

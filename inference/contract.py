@@ -16,7 +16,15 @@ from inference.file_attrs import PosteriorFileError, check_attrs
 from inference.methods import method_of
 from inference.model import PARAM_DIMS
 
-__all__ = ["CONTRACT", "MAX_MAGNITUDE", "PosteriorFileError", "contract", "validate"]
+__all__ = [
+    "CONTRACT",
+    "DIM_LIMITS",
+    "MAX_DATA_BYTES",
+    "MAX_MAGNITUDE",
+    "PosteriorFileError",
+    "contract",
+    "validate",
+]
 
 #: Group -> variable -> dims, beyond the sample dims where those apply.
 CONTRACT = {
@@ -35,6 +43,21 @@ CONTRACT = {
 #: Largest magnitude accepted for a parameter or a standardised input: no fit of this
 #: network comes near it, and far beyond it the analyses' densities and sums overflow.
 MAX_MAGNITUDE = 1e6
+#: Largest size accepted along each dim of a posterior file: far beyond any run of this
+#: network, small enough that no dim alone declares gigabytes. A file is held to them
+#: before it is read (:mod:`inference.file_structure`) and a tree when it is written.
+DIM_LIMITS = {
+    "chain": 1_000,
+    "draw": 1_000_000,
+    "iteration": 10_000_000,
+    "feature": 1_000,
+    "hidden": 1_000,
+    "obs": 1_000_000,
+    "test": 1_000_000,
+}
+#: Largest total size of a file's arrays, uncompressed (512 MiB): what loading one may
+#: cost in memory. A default NUTS file holds 18 MB.
+MAX_DATA_BYTES = 2**29
 #: Prior draws are a sample of their own: their chain and draw sizes are their own.
 _OWN_SAMPLE_DIMS = {"prior"}
 
@@ -74,11 +97,21 @@ def validate(tree: xr.DataTree) -> None:
     inference.file_attrs.PosteriorFileError: group 'vi_history' is missing
     """
     expected = contract(tree)
+    _check_total_size(tree)
     _check_variables(tree, expected)
     _check_sizes(tree, expected)
     _check_coords(tree, expected)
     _check_values(tree, expected)
     check_attrs(tree)
+
+
+def _check_total_size(tree: xr.DataTree) -> None:
+    total = sum(node.dataset.nbytes for node in tree.subtree)
+    if total > MAX_DATA_BYTES:
+        raise PosteriorFileError(
+            f"the arrays hold {total:,} bytes, more than the {MAX_DATA_BYTES:,} a posterior "
+            "file may hold"
+        )
 
 
 def _check_variables(tree: xr.DataTree, expected: dict) -> None:
@@ -108,6 +141,10 @@ def _check_sizes(tree: xr.DataTree, expected: dict) -> None:
                 where = f"{group}/{name}"
                 if size == 0:
                     raise PosteriorFileError(f"{where} has no elements along {dim!r}")
+                if size > DIM_LIMITS.get(dim, size):
+                    raise PosteriorFileError(
+                        f"{where} has {size:,} along {dim!r} (expected at most {DIM_LIMITS[dim]:,})"
+                    )
                 own = group in _OWN_SAMPLE_DIMS and dim in ("chain", "draw")
                 key = (group if own else "", dim)
                 first, first_where = seen.setdefault(key, (size, where))

@@ -8,6 +8,7 @@ untrusted data and checks it. So a file is checked once when written and once wh
 from __future__ import annotations
 
 import gc
+import io
 import os
 import sys
 import warnings
@@ -15,14 +16,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dask
+import h5py
 import xarray as xr
 
 from inference.atomic import atomic_write
-from inference.contract import PosteriorFileError, validate
+from inference.contract import MAX_DATA_BYTES, PosteriorFileError, validate
+from inference.file_structure import check_structure
 
-__all__ = ["ENGINE", "PosteriorFileError", "load", "save", "to_bytes", "validate"]
+__all__ = ["ENGINE", "MAX_FILE_BYTES", "PosteriorFileError", "load", "save", "to_bytes", "validate"]
 
 ENGINE = "h5netcdf"
+#: Largest posterior file read: its arrays' cap, plus room for metadata and text.
+MAX_FILE_BYTES = MAX_DATA_BYTES + 2**26
 
 
 def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
@@ -53,7 +58,7 @@ def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     inference.file_attrs.PosteriorFileError: root attrs missing: seed
     """
     validate(tree)
-    return atomic_write(path, lambda tmp: tree.to_netcdf(tmp, engine=ENGINE))
+    return atomic_write(path, to_bytes(tree))
 
 
 def to_bytes(tree: xr.DataTree) -> bytes:
@@ -89,12 +94,18 @@ def _unraisable_ignored():
         sys.unraisablehook = previous
 
 
-def _read(path: Path) -> xr.DataTree:
-    """Read a netCDF file into memory, decoding nothing but numbers and text."""
+def _read(data: bytes) -> xr.DataTree:
+    """Check the HDF5 structure of a file's bytes, then read them into memory.
+
+    Nothing but numbers and text is decoded, and only after :func:`check_structure`
+    has found nothing that could read elsewhere or declare too much.
+    """
+    with h5py.File(io.BytesIO(data), "r") as file:
+        check_structure(file)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the contract, not a library's warning, judges the file
         with xr.open_datatree(
-            path,
+            io.BytesIO(data),
             engine=ENGINE,
             phony_dims="access",
             decode_times=False,
@@ -103,16 +114,43 @@ def _read(path: Path) -> xr.DataTree:
             return tree.load()
 
 
+def _read_bytes(path: Path) -> bytes:
+    """Read a file's bytes once, and only if there are no more than the cap."""
+    if not path.exists():
+        raise PosteriorFileError(f"posterior file {path} not found")
+    if not path.is_file():
+        raise PosteriorFileError(f"posterior file {path} is not a regular file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise PosteriorFileError(
+            f"{path} holds {size:,} bytes, more than the {MAX_FILE_BYTES:,} a posterior "
+            "file may hold"
+        )
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise PosteriorFileError(f"cannot read {path}: {err.strerror or err}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PosteriorFileError(f"{path} grew beyond {MAX_FILE_BYTES:,} bytes while read")
+    return data
+
+
 def load(path: str | os.PathLike) -> xr.DataTree:
     """Open a posterior file into memory and check its contract.
 
-    The file is data, never code: nothing in it is unpickled or evaluated, its JSON
-    attrs are parsed as JSON, and no path written inside it is opened.
+    The file is data, never code: it is read once, into memory, and only if it holds
+    at most :data:`MAX_FILE_BYTES`; its HDF5 structure is checked before any dataset
+    is read (:func:`inference.file_structure.check_structure`: nothing stored or
+    linked elsewhere, no filter but gzip, shuffle and fletcher32, declared sizes within
+    the caps); nothing in it is unpickled or evaluated, its JSON attrs are parsed as
+    JSON, and no path written inside it is opened.
 
     Raises
     ------
     PosteriorFileError
-        The file is missing, not netCDF, truncated or corrupt, or breaks the contract.
+        The file is missing, too large, not netCDF, truncated or corrupt, has an HDF5
+        structure that could read elsewhere or declare too much, or breaks the contract.
 
     Examples
     --------
@@ -128,14 +166,13 @@ def load(path: str | os.PathLike) -> xr.DataTree:
     inference.file_attrs.PosteriorFileError: posterior file ... not found
     """
     path = Path(path)
-    if not path.exists():
-        raise PosteriorFileError(f"posterior file {path} not found")
-    if not path.is_file():
-        raise PosteriorFileError(f"posterior file {path} is not a regular file")
+    data = _read_bytes(path)
     message = None
     with _unraisable_ignored():
         try:
-            tree = _read(path)
+            tree = _read(data)
+        except PosteriorFileError as err:
+            message = f"{path} is refused before reading: {err}"
         except _READ_ERRORS as err:
             reason = (str(err).splitlines() or [type(err).__name__])[0]
             message = f"{path} is not a readable netCDF file ({reason})"

@@ -64,4 +64,4 @@ def series_table(values: dict, *, name: str = "value", digits: int = 3) -> Marku
 
 def write_html(html: str, path: str | os.PathLike) -> Path:
     """Write ``html`` to ``path`` atomically (temporary file renamed into place)."""
-    return atomic_write(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return atomic_write(path, html)

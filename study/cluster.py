@@ -49,7 +49,7 @@ def _collect(future: Future, task: Task, *, out: Path) -> dict:
     keys = {"method": task.method, "seed": task.seed, "train_size": task.train_size}
     if future.status == "finished":
         nc, row = future.result()
-        path = atomic_write(out / f"{task.name}.nc", lambda tmp: tmp.write_bytes(nc))
+        path = atomic_write(out / f"{task.name}.nc", nc)
         return row | {"status": "ok", "file": path.name}
     reason = _failure(future)
     logger.error("task %s failed: %s", task.name, reason)

@@ -17,6 +17,7 @@ from typing import Any, Literal, get_args, get_type_hints
 import numpy as np
 
 from inference.backends import ADVI_MODES, BACKENDS
+from inference.contract import DIM_LIMITS
 from inference.file_attrs import has_json_type
 from inference.methods import METHODS
 from inference.model import Likelihood
@@ -55,6 +56,16 @@ def _positive(value: float) -> str | None:
 
 def _at_least_two(value: int) -> str | None:
     return _positive(value) or (None if value >= 2 else f"{value} is too few (at least 2 draws)")
+
+
+def _at_most(dim: str, check: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """``check``, and no more than a posterior file may hold along ``dim``."""
+    limit = DIM_LIMITS[dim]
+
+    def within(value):
+        return check(value) or (None if value <= limit else f"{value} is more than {limit:,}")
+
+    return within
 
 
 def _seed(value: int) -> str | None:
@@ -99,7 +110,7 @@ class RunConfig:
         "master random seed: the upsampling, the prior draws and each fit get seeds from it",
         check=_seed,
     )
-    hidden: int = _option(12, "hidden ReLU units", check=_positive)
+    hidden: int = _option(12, "hidden ReLU units", check=_at_most("hidden", _positive))
     prior_sigma: float = _option(1.0, "sd of the N(0, sigma) priors", check=_positive)
     likelihood: Likelihood = _option(  # noqa: RUF009  (a field, as the others)
         "bernoulli", "'bernoulli', or 'normal': the Normal(score, 1) likelihood of the paper's code"
@@ -107,10 +118,10 @@ class RunConfig:
     draws: int = _option(
         1000,
         "posterior draws (at least 2): per NUTS chain, or from the ADVI approximation",
-        check=_at_least_two,
+        check=_at_most("draw", _at_least_two),
     )
     tune: int = _option(1000, "NUTS: tuning steps per chain", check=_positive)
-    chains: int = _option(4, "NUTS: chains", check=_positive)
+    chains: int = _option(4, "NUTS: chains", check=_at_most("chain", _positive))
     target_accept: float = _option(
         0.8, "NUTS: target acceptance rate of the step-size adaptation", check=_probability
     )
@@ -136,7 +147,7 @@ class RunConfig:
     max_steps: int = _option(
         100_000,
         "ADVI: most optimisation steps; it stops earlier when the loss converges",
-        check=_positive,
+        check=_at_most("iteration", _positive),
     )
     window: int = _option(1000, "ADVI: steps per window of the convergence rule", check=_positive)
     tolerance: float = _option(
@@ -145,7 +156,9 @@ class RunConfig:
         check=_positive,
     )
     prior_draws: int = _option(
-        1000, "draws from the prior stored beside the posterior", check=_at_least_two
+        1000,
+        "draws from the prior stored beside the posterior",
+        check=_at_most("draw", _at_least_two),
     )
 
     def __post_init__(self) -> None:

@@ -106,6 +106,6 @@ def write_comparison(
     write_html(render_comparison(comparison, analyses, title=title), html_path)
     if json_path is not None:
         text = json.dumps(headline(comparison), indent=2, sort_keys=True)
-        atomic_write(json_path, lambda tmp: tmp.write_text(text + "\n"))
+        atomic_write(json_path, text + "\n")
     logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
     return comparison

@@ -71,8 +71,8 @@ def write_summary(table: pd.DataFrame, *, out: Path) -> dict[str, Path]:
     """Write the sweep table as ``summary.csv`` and, as a cube, ``summary.nc``."""
     cube = summary_cube(table)
     return {
-        "summary_csv": atomic_write(out / "summary.csv", lambda t: table.to_csv(t, index=False)),
-        "summary_nc": atomic_write(out / "summary.nc", lambda t: cube.to_netcdf(t, engine=ENGINE)),
+        "summary_csv": atomic_write(out / "summary.csv", table.to_csv(index=False)),
+        "summary_nc": atomic_write(out / "summary.nc", bytes(cube.to_netcdf(engine=ENGINE))),
     }
 
 

@@ -363,7 +363,7 @@ def test_report_refuses_an_output_it_must_not_write(output, fragment, advi_file,
 def test_atomic_write_refuses_directories_and_unwritable_places(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputError, match="not a regular file"):
-        atomic_write(tmp_path, lambda tmp: tmp.write_text("x"))
+        atomic_write(tmp_path, "x")
     with pytest.raises(OutputError, match="cannot write"):
-        atomic_write(tmp_path / "file" / "a.html", lambda tmp: tmp.write_text("x"))
+        atomic_write(tmp_path / "file" / "a.html", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]

@@ -88,15 +88,15 @@ def test_interrupted_run_leaves_no_partial_file(phase, signum, real_data_dir, tm
         posterior_file.load(out / name)  # what was kept is complete
 
 
-#: A process whose main thread does not leave a write when interrupted.
+#: A process whose main thread does not leave a write when interrupted: stuck flushing
+#: the temporary file to disk, as on a hung network filesystem.
 _STUCK = """
-import signal, sys, time
+import os, signal, sys, time
 from pathlib import Path
 from inference.atomic import atomic_write
 from study.interrupt import Interrupted, SignalGuard
 
-def write(tmp):
-    tmp.write_text("half a file")
+def fsync(fd):
     if sys.argv[2] == "blocked":  # like a thread inside compiled code: signals never reach it
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
@@ -108,8 +108,9 @@ def write(tmp):
         while True:
             time.sleep(0.05)
 
+os.fsync = fsync
 with SignalGuard(grace=float(sys.argv[3]), wind_down=float(sys.argv[3])):
-    atomic_write(Path(sys.argv[1]) / "result.nc", write)
+    atomic_write(Path(sys.argv[1]) / "result.nc", "half a file")
 """
 
 

@@ -1,0 +1,150 @@
+"""Posterior files rewritten with h5py to use what HDF5 allows and netCDF never needs.
+
+Each attack takes a valid posterior file (rewritten in place) and, where it reaches
+elsewhere, the path it reaches; it returns a fragment of the message that refuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+#: The variable the attacks replace, and its dims in the file.
+TARGET = "predictions/p"
+_DIMS = ("chain", "draw", "test")
+
+
+def _replace(path: Path, make: Callable[[h5py.Group, str], h5py.Dataset]) -> None:
+    """Replace ``predictions/p`` by ``make(group, name)``, keeping its netCDF attrs and dims."""
+    with h5py.File(path, "r+") as file:
+        group = file["predictions"]
+        attrs = {k: v for k, v in group["p"].attrs.items() if k != "DIMENSION_LIST"}
+        del group["p"]
+        dataset = make(group, "p")
+        for key, value in attrs.items():
+            dataset.attrs[key] = value
+        for axis, dim in enumerate(_DIMS):
+            dataset.dims[axis].attach_scale(group[dim])
+
+
+def shape_of(path: Path) -> tuple[int, ...]:
+    with h5py.File(path, "r") as file:
+        return file[TARGET].shape
+
+
+def external_storage(path: Path, elsewhere: Path) -> str:
+    """``predictions/p`` whose bytes are read from ``elsewhere`` (HDF5 external storage)."""
+    shape = shape_of(path)
+    size = int(np.prod(shape)) * 8
+    _replace(path, lambda g, n: g.create_dataset(n, shape, "f8", external=[(elsewhere, 0, size)]))
+    return "keeps its data in another file"
+
+
+def virtual_dataset(path: Path, elsewhere: Path) -> str:
+    """``predictions/p`` assembled from dataset ``x`` of ``elsewhere`` (a VDS)."""
+    shape = shape_of(path)
+    layout = h5py.VirtualLayout(shape=shape, dtype="f8")
+    layout[...] = h5py.VirtualSource(str(elsewhere), "x", shape=shape)
+    _replace(path, lambda g, n: g.create_virtual_dataset(n, layout, fillvalue=0.5))
+    return "is a virtual dataset"
+
+
+def external_link(path: Path, elsewhere: Path) -> str:
+    """A group replaced by a link to a group of ``elsewhere``."""
+    with h5py.File(path, "r+") as file:
+        del file["vi_history"]
+        file["vi_history"] = h5py.ExternalLink(str(elsewhere), "/vi_history")
+    return "/vi_history is an external link"
+
+
+def soft_link(path: Path, elsewhere: Path) -> str:
+    """A dataset reached along a path, here to another variable of the file."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file["posterior/w_alias"] = h5py.SoftLink("/posterior/w0")
+    return "/posterior/w_alias is a soft link"
+
+
+def hard_link_twice(path: Path, elsewhere: Path) -> str:
+    """One dataset under two names: read twice, it would cost its memory twice."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file["posterior/w_again"] = file["posterior/w0"]
+    return "is linked 2 times"
+
+
+def unknown_filter(path: Path, elsewhere: Path) -> str:
+    """A variable compressed by LZF, a filter of h5py that netCDF does not know."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file.create_dataset("posterior/extra", data=np.zeros(100), compression="lzf")
+    return "needs the HDF5 filter 32000"
+
+
+def declared_bomb(path: Path, elsewhere: Path) -> str:
+    """``predictions/p`` declaring (1, 1 000 000, 400) float64, 3.2 GB, with no byte written."""
+    del elsewhere
+    _replace(
+        path,
+        lambda g, n: g.create_dataset(
+            n, (1, 1_000_000, 400), "f8", chunks=(1, 1000, 400), compression="gzip"
+        ),
+    )
+    return "more than the"
+
+
+def chunk_bomb(path: Path, elsewhere: Path) -> str:
+    """A one-element variable whose chunk holds 2**27 elements (1 GiB to decompress)."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file.create_dataset("posterior/extra", (1,), "f8", maxshape=(None,), chunks=(2**27,))
+    return "declares chunks of"
+
+
+def dim_beyond_limit(path: Path, elsewhere: Path) -> str:
+    """A dimension scale ``feature`` of 100 000 labels."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file.create_dataset("extra/feature", (100_000,), "i8")
+    return "along 'feature'"
+
+
+def compound_type(path: Path, elsewhere: Path) -> str:
+    """A variable of records, which no part of the contract holds."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file.create_dataset("posterior/extra", (3,), dtype=[("a", "f8"), ("b", "i4")])
+    return "expected numbers or text"
+
+
+def many_objects(path: Path, elsewhere: Path) -> str:
+    """Thousands of empty groups, each a node of the tree the reader would build."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        for index in range(1_001):
+            file.create_group(f"g{index}")
+    return "more than 1000 objects"
+
+
+#: Each attack, by name.
+ATTACKS = {
+    f.__name__: f
+    for f in (
+        external_storage,
+        virtual_dataset,
+        external_link,
+        soft_link,
+        hard_link_twice,
+        unknown_filter,
+        declared_bomb,
+        chunk_bomb,
+        dim_beyond_limit,
+        compound_type,
+        many_objects,
+    )
+}
+#: The attacks that name another file.
+REACHING = ("external_storage", "virtual_dataset", "external_link")
