@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -80,12 +81,13 @@ def test_save_is_atomic(advi_file, tmp_path, monkeypatch):
     target = tmp_path / "advi.nc"
     target.write_bytes(b"previous")
 
-    def fail_halfway(self, path, **kwargs):
-        with open(path, "wb") as handle:
-            handle.write(b"half a file")
+    write = os.write
+
+    def fail_halfway(fd, data):
+        write(fd, data[: len(data) // 2])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(xr.DataTree, "to_netcdf", fail_halfway)
+    monkeypatch.setattr(os, "write", fail_halfway)
     with pytest.raises(KeyboardInterrupt):
         posterior_file.save(tree, target)
     assert target.read_bytes() == b"previous"
