@@ -8,7 +8,9 @@ interrupted process leaves nothing behind (:func:`remove_partial_files`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -79,7 +81,7 @@ def check_output(path: Path, *, inputs: Sequence[os.PathLike] = ()) -> None:
     check_directory(path.parent)
 
 
-def atomic_write(path: str | os.PathLike, content: bytes | str) -> Path:
+def atomic_write(path: str | os.PathLike, content: bytes | memoryview | str) -> Path:
     """Write ``content`` to a temporary file beside ``path``, then rename it into place.
 
     The content is made in memory first, so no library writes to the disk: what can
@@ -94,7 +96,7 @@ def atomic_write(path: str | os.PathLike, content: bytes | str) -> Path:
     ----------
     path : path-like
         The file to write.
-    content : bytes or str
+    content : bytes, memoryview or str
         What it holds; text is written as UTF-8.
 
     Returns
@@ -124,13 +126,13 @@ def atomic_write(path: str | os.PathLike, content: bytes | str) -> Path:
     path = Path(path)
     check_target(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     _PARTIAL.add(tmp)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.unlink(missing_ok=True)
         _write_new(tmp, data)
         os.replace(tmp, path)
+        _sync_directory(path.parent)
     except OSError as err:
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
@@ -138,14 +140,27 @@ def atomic_write(path: str | os.PathLike, content: bytes | str) -> Path:
     return path
 
 
-def _write_new(tmp: Path, data: bytes) -> None:
-    """Create ``tmp`` (never through a link planted there), write ``data``, flush it to disk."""
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o666)
+def _write_new(tmp: Path, data: bytes | memoryview) -> None:
+    """Create ``tmp`` (never over or through anything there), write ``data``, flush it to disk."""
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        view = memoryview(data)
+        view = memoryview(data).cast("B")
         while view:
-            view = view[os.write(fd, view) :]
+            written = os.write(fd, view)
+            if not written:
+                raise OSError(errno.EIO, "the file system took no bytes")
+            view = view[written:]
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_directory(directory: Path) -> None:
+    """Flush the rename to disk, where the file system allows it."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        with contextlib.suppress(OSError):  # some file systems cannot sync a directory
+            os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -21,7 +21,10 @@ __all__ = [
     "DIM_LIMITS",
     "MAX_DATA_BYTES",
     "MAX_MAGNITUDE",
+    "OTHER_DIM_LIMIT",
     "PosteriorFileError",
+    "check_declared_sizes",
+    "check_dim",
     "contract",
     "validate",
 ]
@@ -55,6 +58,8 @@ DIM_LIMITS = {
     "obs": 1_000_000,
     "test": 1_000_000,
 }
+#: Largest size along a dim the contract does not name.
+OTHER_DIM_LIMIT = 1_000_000
 #: Largest total size of a file's arrays, uncompressed (512 MiB): what loading one may
 #: cost in memory. A default NUTS file holds 18 MB.
 MAX_DATA_BYTES = 2**29
@@ -97,7 +102,7 @@ def validate(tree: xr.DataTree) -> None:
     inference.file_attrs.PosteriorFileError: group 'vi_history' is missing
     """
     expected = contract(tree)
-    _check_total_size(tree)
+    check_declared_sizes(tree)
     _check_variables(tree, expected)
     _check_sizes(tree, expected)
     _check_coords(tree, expected)
@@ -105,8 +110,35 @@ def validate(tree: xr.DataTree) -> None:
     check_attrs(tree)
 
 
-def _check_total_size(tree: xr.DataTree) -> None:
-    total = sum(node.dataset.nbytes for node in tree.subtree)
+def check_dim(where: str, dim: str, size: int) -> None:
+    """Refuse a size beyond :data:`DIM_LIMITS` (or :data:`OTHER_DIM_LIMIT`) along ``dim``.
+
+    Examples
+    --------
+    >>> check_dim("posterior/w0", "chain", 4)
+    >>> check_dim("posterior/w0", "chain", 4_000)
+    Traceback (most recent call last):
+    ...
+    inference.file_attrs.PosteriorFileError: posterior/w0 has 4,000 along 'chain' ...
+    """
+    limit = DIM_LIMITS.get(dim, OTHER_DIM_LIMIT)
+    if size > limit:
+        raise PosteriorFileError(f"{where} has {size:,} along {dim!r} (expected at most {limit:,})")
+
+
+def check_declared_sizes(tree: xr.DataTree) -> None:
+    """Refuse a tree whose dims or arrays are larger than a posterior file may hold.
+
+    Reads only shapes and types, so it holds a lazily opened tree to the caps before
+    any of its arrays is loaded: every dim within :func:`check_dim`, all arrays
+    together within :data:`MAX_DATA_BYTES`, as their values would be held in memory.
+    """
+    total = 0
+    for node in tree.subtree:
+        data = node.to_dataset(inherit=False)
+        for dim, size in data.sizes.items():
+            check_dim(node.path, dim, size)
+        total += sum(v.size * v.dtype.itemsize for v in data.variables.values())
     if total > MAX_DATA_BYTES:
         raise PosteriorFileError(
             f"the arrays hold {total:,} bytes, more than the {MAX_DATA_BYTES:,} a posterior "
@@ -141,10 +173,6 @@ def _check_sizes(tree: xr.DataTree, expected: dict) -> None:
                 where = f"{group}/{name}"
                 if size == 0:
                     raise PosteriorFileError(f"{where} has no elements along {dim!r}")
-                if size > DIM_LIMITS.get(dim, size):
-                    raise PosteriorFileError(
-                        f"{where} has {size:,} along {dim!r} (expected at most {DIM_LIMITS[dim]:,})"
-                    )
                 own = group in _OWN_SAMPLE_DIMS and dim in ("chain", "draw")
                 key = (group if own else "", dim)
                 first, first_where = seen.setdefault(key, (size, where))

@@ -72,7 +72,7 @@ def write_summary(table: pd.DataFrame, *, out: Path) -> dict[str, Path]:
     cube = summary_cube(table)
     return {
         "summary_csv": atomic_write(out / "summary.csv", table.to_csv(index=False)),
-        "summary_nc": atomic_write(out / "summary.nc", bytes(cube.to_netcdf(engine=ENGINE))),
+        "summary_nc": atomic_write(out / "summary.nc", cube.to_netcdf(engine=ENGINE)),
     }
 
 

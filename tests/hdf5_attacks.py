@@ -117,7 +117,7 @@ def compound_type(path: Path, elsewhere: Path) -> str:
     del elsewhere
     with h5py.File(path, "r+") as file:
         file.create_dataset("posterior/extra", (3,), dtype=[("a", "f8"), ("b", "i4")])
-    return "expected numbers or text"
+    return "expected numbers or variable-length text"
 
 
 def many_objects(path: Path, elsewhere: Path) -> str:
@@ -127,6 +127,60 @@ def many_objects(path: Path, elsewhere: Path) -> str:
         for index in range(1_001):
             file.create_group(f"g{index}")
     return "more than 1000 objects"
+
+
+def padded(path: Path, elsewhere: Path) -> str:
+    """A (1, 1) variable attached to two dims of 10**6: netCDF pads it to 8 TB when read."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        group = file.create_group("extra")
+        for name in ("a", "b"):
+            scale = group.create_dataset(name, (10**6,), "i1", chunks=(2**16,), compression="gzip")
+            scale.make_scale(name)
+        variable = group.create_dataset("v", (1, 1), "f8")
+        variable.dims[0].attach_scale(group["a"])
+        variable.dims[1].attach_scale(group["b"])
+    return "the arrays hold 8,000,002"
+
+
+def shared_string(path: Path, elsewhere: Path) -> str:
+    """A label variable whose 1 000 entries all point to one stored string of 1 MB."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        labels = np.array(["x" * 2**20] + ["y"] * 999, dtype=object)
+        offset = file.create_dataset(
+            "extra/s", data=labels, dtype=h5py.string_dtype()
+        ).id.get_offset()
+    raw = bytearray(path.read_bytes())
+    first = raw[offset : offset + 16]  # each entry: length, heap address, index
+    raw[offset + 16 : offset + 16 * 1000] = first * 999
+    path.write_bytes(raw)
+    return "/extra/s[0] holds a string of 1,048,576 bytes"
+
+
+def long_attribute(path: Path, elsewhere: Path) -> str:
+    """A text attribute of 1 MB."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file.attrs.create("note", "z" * 2**20, dtype=h5py.string_dtype())
+    return "attribute 'note' holds a string of"
+
+
+def growable(path: Path, elsewhere: Path) -> str:
+    """A dataset with an unlimited dim: netCDF sizes such a dim from other objects."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        file.create_dataset("extra/u", (1,), "f8", maxshape=(None,), chunks=(1,))
+    return "can grow"
+
+
+def fixed_text(path: Path, elsewhere: Path) -> str:
+    """Characters declared 2 bytes wide, 10**6 of them: decoded, each a Python string."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        text = file.create_dataset("extra/s", (10**6,), "S2", chunks=(2**16,), compression="gzip")
+        text.attrs["_Encoding"] = "utf-8"
+    return "expected numbers or variable-length text"
 
 
 #: Each attack, by name.
@@ -144,6 +198,11 @@ ATTACKS = {
         dim_beyond_limit,
         compound_type,
         many_objects,
+        padded,
+        shared_string,
+        long_attribute,
+        growable,
+        fixed_text,
     )
 }
 #: The attacks that name another file.

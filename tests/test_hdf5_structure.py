@@ -16,7 +16,7 @@ import pytest
 import xarray as xr
 
 from inference import posterior_file
-from inference.contract import DIM_LIMITS, MAX_DATA_BYTES
+from inference.contract import DIM_LIMITS
 from inference.file_attrs import PosteriorFileError
 from inference.testing import tiny_posterior_file
 from tests.hdf5_attacks import ATTACKS, REACHING, TARGET, shape_of
@@ -79,7 +79,6 @@ def test_nothing_is_written_that_would_be_refused_when_read(tmp_path):
     with pytest.raises(PosteriorFileError, match="expected at most"):
         posterior_file.save(wide, tmp_path / "wide.nc")
     assert list(tmp_path.iterdir()) == []
-    assert MAX_DATA_BYTES < posterior_file.MAX_FILE_BYTES
 
 
 #: Report on each attack file in one process; print the exit codes and the peak RSS.
