@@ -18,7 +18,7 @@ from study.cluster import dask_client
 from study.data import load_dataset
 from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verify_paper_files
 from study.options import config_from
-from study.pipeline import RunResult, fit_to_file, resolve_runtime
+from study.pipeline import RunResult, check_file_size, fit_to_file, resolve_runtime
 from study.reporting import write_comparison, write_report
 from study.sweep import SweepResult, run_sweep
 from study.tasks import plan
@@ -107,6 +107,8 @@ def sweep(args: argparse.Namespace) -> int:
     config = config_from(args)
     dataset = load_dataset(data_dir=args.data_dir, train_csv=args.train_csv, test_csv=args.test_csv)
     tasks = plan(methods=args.methods, seeds=args.seeds, train_sizes=args.train_sizes)
+    for method in args.methods:
+        check_file_size(method, dataset, config)
     with dask_client(args.scheduler, workers=args.workers) as client:
         result = run_sweep(tasks, dataset, config, out=args.out, client=client)
     print(_sweep_summary(result))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,17 +19,19 @@ import xarray as xr
 from analysis.run_analysis import RunAnalysis
 from inference import posterior_file
 from inference.assemble import assemble
+from inference.contract import MAX_DATA_BYTES
 from inference.methods import METHODS
-from inference.model import build_model, sample_prior
+from inference.model import PARAM_DIMS, build_model, sample_prior
 from inference.predict import predict_proba
 from inference.runtime import Runtime
-from study.config import RunConfig
-from study.dataset import Dataset
+from study.config import ConfigError, RunConfig
+from study.dataset import FEATURES, Dataset
 from study.preprocess import prepare
 from study.reporting import write_report
 
 __all__ = [
     "RunResult",
+    "check_file_size",
     "fit_posterior",
     "fit_to_file",
     "resolve_runtime",
@@ -94,6 +97,46 @@ def resolve_runtime(config: RunConfig, *, cores: int | None = None) -> tuple[Run
     return resolved, runtime
 
 
+def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
+    """Refuse, before fitting, a run whose posterior file would hold too much.
+
+    Estimates the file's arrays from the options and the data: draws of every
+    parameter, test prediction and sample stat, the prior draws, the training and
+    test inputs, and ADVI's loss history.
+
+    Raises
+    ------
+    study.config.ConfigError
+        The arrays would hold more than :data:`inference.contract.MAX_DATA_BYTES`.
+
+    Examples
+    --------
+    >>> from study.dataset import synthetic_dataset
+    >>> check_file_size("nuts", synthetic_dataset(60, 30), RunConfig())
+    >>> check_file_size("nuts", synthetic_dataset(60, 30), RunConfig(draws=900_000))
+    Traceback (most recent call last):
+    ...
+    study.config.ConfigError: nuts: ... more than the 536,870,912 ... (fewer --draws or --chains)
+    """
+    sizes = {"feature": len(FEATURES), "hidden": config.hidden}
+    params = sum(math.prod(sizes[d] for d in dims) for dims in PARAM_DIMS.values())
+    chains = config.chains if "chains" in METHODS[method].options else 1
+    stats = len(METHODS[method].stores.get("sample_stats", {}))
+    rows = len(dataset.train) + len(dataset.test)
+    history = config.max_steps if "max_steps" in METHODS[method].options else 0
+    values = (
+        chains * config.draws * (params + len(dataset.test) + stats)
+        + config.prior_draws * params
+        + rows * (len(FEATURES) + 2)
+        + history
+    )
+    if 8 * values > MAX_DATA_BYTES:
+        raise ConfigError(
+            f"{method}: its posterior file would hold about {8 * values:,} bytes, more than "
+            f"the {MAX_DATA_BYTES:,} a posterior file may hold (fewer --draws or --chains)"
+        )
+
+
 def fit_posterior(
     method: str,
     dataset: Dataset,
@@ -122,6 +165,7 @@ def fit_posterior(
     xarray.DataTree
         The posterior file, not yet written (it is checked when written).
     """
+    check_file_size(method, dataset, config)
     seeds = config.seeds()
     data = prepare(dataset, random_state=seeds["upsample"])
     model = build_model(
