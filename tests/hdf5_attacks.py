@@ -166,6 +166,15 @@ def long_attribute(path: Path, elsewhere: Path) -> str:
     return "attribute 'note' holds a string of"
 
 
+def attribute_bytes(path: Path, elsewhere: Path) -> str:
+    """Twenty numeric attributes of 64 kB each, stored once per object that holds them."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        for index in range(20):
+            file["posterior"].attrs[f"a{index}"] = np.zeros(2**13)
+    return "hold more than 1,048,576 bytes"
+
+
 def growable(path: Path, elsewhere: Path) -> str:
     """A dataset with an unlimited dim: netCDF sizes such a dim from other objects."""
     del elsewhere
@@ -201,6 +210,7 @@ ATTACKS = {
         padded,
         shared_string,
         long_attribute,
+        attribute_bytes,
         growable,
         fixed_text,
     )
