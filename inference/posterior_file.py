@@ -73,11 +73,18 @@ def to_bytes(tree: xr.DataTree) -> bytes:
     return bytes(_netcdf(tree))
 
 
+def _in_memory():
+    """Let xarray take local locks for bytes in memory.
+
+    Under Dask's distributed scheduler it would take one named after the file, which
+    fails for bytes in memory, and they need none.
+    """
+    return dask.config.set(scheduler="synchronous")
+
+
 def _netcdf(tree: xr.DataTree) -> memoryview:
     """Serialise ``tree`` as netCDF in memory: HDF5 itself never writes to a disk."""
-    # On a Dask worker xarray would guard the write with a distributed lock named after
-    # the target, which fails for an in-memory target; the data are in memory anyway
-    with dask.config.set(scheduler="synchronous"):
+    with _in_memory():
         return tree.to_netcdf(engine=ENGINE)
 
 
@@ -116,7 +123,7 @@ def _read(data: bytes) -> xr.DataTree:
     larger than the dataset behind it, along the dims it is attached to); only then
     are the arrays read. Nothing but numbers and text is decoded.
     """
-    with no_plugins():
+    with no_plugins(), _in_memory():
         with h5py.File(io.BytesIO(data), "r") as file:
             check_structure(file)
         with warnings.catch_warnings():

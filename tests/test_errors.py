@@ -243,7 +243,8 @@ BAD_FILES = {
         _broken("shrink", pick=lambda options: options[2]),
         ["prior/w0 has 8 along 'feature' but posterior/w0 has 7", "expected the same size"],
     ),
-    "no draws": (_broken("shrink"), ["posterior/w0 has no elements along 'chain'"]),
+    # h5netcdf writes a dim of size 0 as unlimited, refused before its size is read
+    "no draws": (_broken("shrink"), ["/posterior/w0 can grow to (None,", "a fixed shape"]),
     "values": (_broken("non_finite"), ["NaN or infinite"]),
     "config": (_broken("bad_config"), ["attr 'config' lacks 'hidden'"]),
 }

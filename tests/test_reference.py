@@ -3,10 +3,19 @@ same posterior arrays as the code before it (commit 2903522).
 
 ``tests/data/reference_fits.json`` holds digests (size, sum, sum of squares and seven
 elements) of every array of a tiny ADVI and a tiny NUTS fit with the default backends,
-recorded with that commit's ``study.pipeline.fit_posterior(method, synthetic, TINY)``.
+recorded with that commit's ``study.pipeline.fit_posterior(method, synthetic, TINY)``,
+and the environment they were recorded in.
+
+NUTS's draws follow a trajectory that one changed rounding sends elsewhere, so a new
+JAX, NumPyro or CPU gives other (equally valid) draws: its digests are compared only in
+the environment they were recorded in. They were recorded again on 2026-12-02, when a
+new environment changed them, after checking that commit 2903522 and the code of issue
+15 give identical arrays in it. ADVI's are compared everywhere.
 """
 
 import json
+import platform
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +26,23 @@ from study.pipeline import fit_posterior, resolve_runtime
 from tests.conftest import TINY
 
 RECORDED = json.loads((Path(__file__).parent / "data" / "reference_fits.json").read_text())
+#: What NUTS's floating-point path depends on.
+_LIBRARIES = ("jax", "jaxlib", "numpyro", "pymc", "pytensor", "numpy")
+
+
+def environment() -> dict[str, str]:
+    """The libraries and the CPU that a NUTS trajectory depends on."""
+    cpu = platform.processor() or platform.machine()
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        lines = info.read_text().splitlines()
+        model = next((line.split(":", 1)[1].strip() for line in lines if "model name" in line), "")
+        flags = next(
+            (line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), []
+        )
+        simd = [f for f in ("fma", "avx2", "avx512f") if f in flags]
+        cpu = f"{model} ({' '.join(simd)})"
+    return {name: version(name) for name in _LIBRARIES} | {"cpu": cpu}
 
 
 def digest(values: np.ndarray, at: list[int]) -> dict:
@@ -31,6 +57,13 @@ def digest(values: np.ndarray, at: list[int]) -> dict:
 
 @pytest.mark.parametrize("method", ["advi", "nuts"])
 def test_same_arrays_as_before_the_reorganisation(method, synthetic):
+    if method == "nuts" and environment() != RECORDED["environment"]:
+        changed = {
+            k: (RECORDED["environment"].get(k), v)
+            for k, v in environment().items()
+            if RECORDED["environment"].get(k) != v
+        }
+        pytest.skip(f"NUTS digests were recorded in another environment: {changed}")
     config, runtime = resolve_runtime(TINY)
     runtime.start(chains=TINY.chains)
     if start_jax() != TINY.chains:  # NumPyro draws differently with chains in turn
