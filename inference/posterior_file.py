@@ -23,7 +23,16 @@ from inference.atomic import atomic_write
 from inference.contract import MAX_DATA_BYTES, PosteriorFileError, check_declared_sizes, validate
 from inference.file_structure import check_structure, no_plugins
 
-__all__ = ["ENGINE", "MAX_FILE_BYTES", "PosteriorFileError", "load", "save", "to_bytes", "validate"]
+__all__ = [
+    "ENGINE",
+    "MAX_FILE_BYTES",
+    "PosteriorFileError",
+    "load",
+    "netcdf_bytes",
+    "save",
+    "to_bytes",
+    "validate",
+]
 
 ENGINE = "h5netcdf"
 #: Largest posterior file read: its arrays' cap, plus room for metadata and text.
@@ -58,7 +67,7 @@ def save(tree: xr.DataTree, path: str | os.PathLike) -> Path:
     inference.file_attrs.PosteriorFileError: root attrs missing: seed
     """
     validate(tree)
-    return atomic_write(path, _netcdf(tree))
+    return atomic_write(path, netcdf_bytes(tree))
 
 
 def to_bytes(tree: xr.DataTree) -> bytes:
@@ -70,7 +79,7 @@ def to_bytes(tree: xr.DataTree) -> bytes:
         ``tree`` breaks the contract.
     """
     validate(tree)
-    return bytes(_netcdf(tree))
+    return bytes(netcdf_bytes(tree))
 
 
 def _in_memory():
@@ -82,10 +91,20 @@ def _in_memory():
     return dask.config.set(scheduler="synchronous")
 
 
-def _netcdf(tree: xr.DataTree) -> memoryview:
-    """Serialise ``tree`` as netCDF in memory: HDF5 itself never writes to a disk."""
+def netcdf_bytes(data: xr.Dataset | xr.DataTree) -> memoryview:
+    """Serialise a dataset or tree as netCDF in memory, unchecked.
+
+    Every netCDF file of this project is made so and written by
+    :func:`inference.atomic.atomic_write`: HDF5 itself never writes to a disk.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> bytes(netcdf_bytes(xr.Dataset({"x": ("i", [1, 2])})))[1:4]
+    b'HDF'
+    """
     with _in_memory():
-        return tree.to_netcdf(engine=ENGINE)
+        return data.to_netcdf(engine=ENGINE)
 
 
 #: What h5py, h5netcdf and xarray raise on bytes that are not a readable netCDF file:

@@ -27,7 +27,7 @@ from distributed import Client
 
 from analysis.sweep import analyse_sweep, summary_cube, summary_table
 from inference.atomic import atomic_write
-from inference.posterior_file import ENGINE
+from inference.posterior_file import netcdf_bytes
 from reports import render_sweep, write_html
 from study.cluster import run_tasks, workers
 from study.config import RunConfig
@@ -72,7 +72,7 @@ def write_summary(table: pd.DataFrame, *, out: Path) -> dict[str, Path]:
     cube = summary_cube(table)
     return {
         "summary_csv": atomic_write(out / "summary.csv", table.to_csv(index=False)),
-        "summary_nc": atomic_write(out / "summary.nc", cube.to_netcdf(engine=ENGINE)),
+        "summary_nc": atomic_write(out / "summary.nc", netcdf_bytes(cube)),
     }
 
 
