@@ -96,7 +96,7 @@ print(json.dumps({"codes": codes, "rss": int(peak.group(1)) * 1024}))
 def test_report_refuses_with_one_line_never_opening_the_named_file(valid_file, tmp_path):
     """The other file is a FIFO: opening it would block the reader, and time the test out.
 
-    The same process refuses the 3.2 GB declared by a 14 kB file: its peak memory is
+    The same process refuses the 3.2 GB declared by a 70 kB file: its peak memory is
     what the imports take, far below what the declared array would.
     """
     fifo = tmp_path / "fifo"
