@@ -26,6 +26,7 @@ __all__ = [
     "check_declared_sizes",
     "check_dim",
     "contract",
+    "over_cap",
     "validate",
 ]
 
@@ -110,6 +111,11 @@ def validate(tree: xr.DataTree) -> None:
     check_attrs(tree)
 
 
+def over_cap(nbytes: int) -> str:
+    """Say that ``nbytes`` of arrays is more than a posterior file may hold."""
+    return f"{nbytes:,} bytes, more than the {MAX_DATA_BYTES:,} a posterior file may hold"
+
+
 def check_dim(where: str, dim: str, size: int) -> None:
     """Refuse a size beyond :data:`DIM_LIMITS` (or :data:`OTHER_DIM_LIMIT`) along ``dim``.
 
@@ -140,10 +146,7 @@ def check_declared_sizes(tree: xr.DataTree) -> None:
             check_dim(node.path, dim, size)
         total += sum(v.size * v.dtype.itemsize for v in data.variables.values())
     if total > MAX_DATA_BYTES:
-        raise PosteriorFileError(
-            f"the arrays hold {total:,} bytes, more than the {MAX_DATA_BYTES:,} a posterior "
-            "file may hold"
-        )
+        raise PosteriorFileError(f"the arrays hold {over_cap(total)}")
 
 
 def _check_variables(tree: xr.DataTree, expected: dict) -> None:

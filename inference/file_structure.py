@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import h5netcdf
 import h5py
 import numpy as np
 
@@ -34,6 +35,7 @@ from inference.contract import (
     MAX_DATA_BYTES,
     PosteriorFileError,
     check_dim,
+    over_cap,
 )
 from inference.methods import METHODS
 
@@ -46,6 +48,7 @@ __all__ = [
     "MAX_RANK",
     "MAX_TEXT_BYTES",
     "MAX_TEXT_ITEMS",
+    "check_netcdf_shapes",
     "check_structure",
     "no_plugins",
 ]
@@ -70,7 +73,10 @@ MAX_RANK = 8
 MAX_TEXT_BYTES = 2**16
 #: Most strings in one text dataset (labels along a dim), or in one text attribute.
 MAX_TEXT_ITEMS = 1_000
-_MAX_TEXT_ATTR_ITEMS = 16
+#: Most strings in one text attribute (ArviZ writes two, ``sample_dims``): it is read whole.
+_MAX_TEXT_ATTR_ITEMS = 4
+#: The attributes by which netCDF attaches dims, of references: read by h5netcdf.
+_DIM_LISTS = ("DIMENSION_LIST", "REFERENCE_LIST")
 #: A chunk may hold more than its dataset only up to this size.
 _SMALL_CHUNK_BYTES = 2**20
 _LINK_KINDS = {h5py.h5l.TYPE_SOFT: "a soft link", h5py.h5l.TYPE_EXTERNAL: "an external link"}
@@ -100,11 +106,13 @@ def no_plugins() -> Iterator[None]:
     0
     """
     paths = [h5py.h5pl.get(index) for index in range(h5py.h5pl.size())]
-    for _ in paths:
-        h5py.h5pl.remove(0)
     try:
+        while h5py.h5pl.size():
+            h5py.h5pl.remove(0)
         yield
     finally:
+        while h5py.h5pl.size():
+            h5py.h5pl.remove(0)
         for path in paths:
             h5py.h5pl.append(path)
 
@@ -145,14 +153,47 @@ def check_structure(file: h5py.File) -> None:
     tally = _Tally()
     _check_attrs(file.id, "/", tally=tally)
     _walk(file, "", tally=tally, depth=1)
-    _check_text(tally.text)
+    _check_text(tally)
+
+
+def check_netcdf_shapes(file: h5py.File, netcdf: h5netcdf.File) -> None:
+    """Refuse a variable that netCDF would read larger than the dataset stored for it.
+
+    netCDF gives a variable the lengths of the dims it is attached to, padding the
+    stored dataset with fill values when they are longer: a (1, 1) dataset attached to
+    two dims of a million is read as a million by a million. A file of fixed-size dims
+    never needs it, so any difference is refused, before any array is read.
+
+    Parameters
+    ----------
+    file : h5py.File
+        The file, open for reading, already through :func:`check_structure`.
+    netcdf : h5netcdf.File
+        The same bytes, open for reading as netCDF.
+
+    Raises
+    ------
+    PosteriorFileError
+        Naming the first variable whose shape as read differs from its shape as stored.
+    """
+    groups = [netcdf]
+    while groups:
+        group = groups.pop()
+        groups.extend(group.groups.values())
+        for variable in group.variables.values():
+            stored = file[variable.name].shape
+            if variable.shape != stored:
+                raise PosteriorFileError(
+                    f"{_printable(variable.name.encode())} is stored as {stored} but its "
+                    f"dims would make it {variable.shape} (expected the same shape)"
+                )
 
 
 def _walk(group: h5py.Group, where: str, *, tally: _Tally, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise PosteriorFileError(f"{where} nests groups deeper than {MAX_DEPTH} levels")
     for raw in group.id:  # link names, listed without following any link
-        path = f"{where}/{raw.decode('utf-8', 'replace')}"
+        path = f"{where}/{_printable(raw)}"
         kind = group.id.links.get_info(raw).type
         if kind != h5py.h5l.TYPE_HARD:
             what = _LINK_KINDS.get(kind, "a user-defined link")
@@ -179,26 +220,32 @@ def _walk(group: h5py.Group, where: str, *, tally: _Tally, depth: int) -> None:
 
 
 def _check_attrs(obj: h5py.h5o.ObjectID, path: str, *, tally: _Tally) -> None:
-    """Count the attributes' stored bytes; read their text, one attribute at a time."""
+    """Count the attributes' bytes; refuse all but numbers, text and netCDF's dim lists."""
     count = h5py.h5o.get_info(obj).num_attrs
     if count > MAX_ATTRS:
         raise PosteriorFileError(f"{path} has {count} attributes (expected at most {MAX_ATTRS})")
     for index in range(count):
         attr = h5py.h5a.open(obj, index=index)
-        where = f"{path} attribute {attr.name.decode('utf-8', 'replace')!r}"
-        tally.attr_bytes += attr.get_storage_size()
+        name = _printable(attr.name)
+        where = f"{path} attribute '{name}'"
+        points = math.prod(attr.shape) if attr.shape is not None else 0
+        tally.attr_bytes += points * attr.dtype.itemsize
         if tally.attr_bytes > MAX_ATTR_BYTES:
             raise PosteriorFileError(
                 f"the attributes up to {where} hold more than {MAX_ATTR_BYTES:,} bytes"
             )
         info = h5py.check_string_dtype(attr.dtype)
         if info is not None and info.length is None:
-            if math.prod(attr.shape or ()) > _MAX_TEXT_ATTR_ITEMS:
+            if points > _MAX_TEXT_ATTR_ITEMS:
                 raise PosteriorFileError(f"{where} holds more than {_MAX_TEXT_ATTR_ITEMS} strings")
             values = np.empty(attr.shape, dtype=attr.dtype)
             attr.read(values)
             for value in values.flat:
                 _check_string(value, where)
+        elif attr.dtype.kind not in "biufS" and name not in _DIM_LISTS:
+            raise PosteriorFileError(
+                f"{where} holds HDF5 values of type {attr.dtype} (expected numbers or text)"
+            )
 
 
 def _check_dataset(dataset: h5py.Dataset, path: str, *, tally: _Tally) -> None:
@@ -267,18 +314,34 @@ def _check_shape(dataset: h5py.Dataset, path: str, *, tally: _Tally) -> None:
                 f"({nbytes:,} bytes)"
             )
     tally.data_bytes += nbytes
+    _check_total(tally, path)
+
+
+def _check_total(tally: _Tally, path: str) -> None:
     if tally.data_bytes > MAX_DATA_BYTES:
-        raise PosteriorFileError(
-            f"the datasets up to {path} declare {tally.data_bytes:,} bytes, more than the "
-            f"{MAX_DATA_BYTES:,} a posterior file may hold"
-        )
+        raise PosteriorFileError(f"the datasets up to {path} declare {over_cap(tally.data_bytes)}")
 
 
-def _check_text(text: list[tuple[str, h5py.Dataset]]) -> None:
-    """Read each label on its own: one stored string may be referenced many times."""
-    for path, dataset in text:
+def _check_text(tally: _Tally) -> None:
+    """Read each label on its own (one stored string may be referenced many times).
+
+    xarray holds text as fixed-width unicode, 4 bytes per character of its longest
+    string in every element: that is what each text dataset is counted at.
+    """
+    for path, dataset in tally.text:
+        longest = 0
         for index in range(dataset.size):
-            _check_string(dataset[index], f"{path}[{index}]")
+            value = dataset[index]
+            _check_string(value, f"{path}[{index}]")
+            longest = max(longest, len(value))
+        tally.data_bytes += 4 * longest * dataset.size - dataset.size * dataset.dtype.itemsize
+        _check_total(tally, path)
+
+
+def _printable(raw: bytes) -> str:
+    """Decode an HDF5 name into text fit for one line of a terminal."""
+    text = raw.decode("utf-8", "replace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _check_string(value: bytes | str, where: str) -> None:

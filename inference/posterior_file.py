@@ -16,12 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import dask
+import h5netcdf
 import h5py
 import xarray as xr
 
 from inference.atomic import atomic_write
 from inference.contract import MAX_DATA_BYTES, PosteriorFileError, check_declared_sizes, validate
-from inference.file_structure import check_structure, no_plugins
+from inference.file_structure import check_netcdf_shapes, check_structure, no_plugins
 
 __all__ = [
     "ENGINE",
@@ -82,15 +83,6 @@ def to_bytes(tree: xr.DataTree) -> bytes:
     return bytes(netcdf_bytes(tree))
 
 
-def _in_memory():
-    """Let xarray take local locks for bytes in memory.
-
-    Under Dask's distributed scheduler it would take one named after the file, which
-    fails for bytes in memory, and they need none.
-    """
-    return dask.config.set(scheduler="synchronous")
-
-
 def netcdf_bytes(data: xr.Dataset | xr.DataTree) -> memoryview:
     """Serialise a dataset or tree as netCDF in memory, unchecked.
 
@@ -103,7 +95,9 @@ def netcdf_bytes(data: xr.Dataset | xr.DataTree) -> memoryview:
     >>> bytes(netcdf_bytes(xr.Dataset({"x": ("i", [1, 2])})))[1:4]
     b'HDF'
     """
-    with _in_memory():
+    # Under Dask's distributed scheduler xarray would guard the write with a lock named
+    # after the target, which fails for one in memory; bytes in memory need no lock
+    with dask.config.set(scheduler="synchronous"):
         return data.to_netcdf(engine=ENGINE)
 
 
@@ -118,7 +112,7 @@ _READ_ERRORS = (
     AttributeError,
     RuntimeError,
     IndexError,
-    MemoryError,  # a size the checks let through yet no machine holds: still one line
+    MemoryError,  # an allocation the checks let through and the machine refuses
 )
 
 
@@ -137,14 +131,16 @@ def _unraisable_ignored():
 def _read(data: bytes) -> xr.DataTree:
     """Check a file's bytes, then read them into memory.
 
-    First its HDF5 structure (:func:`check_structure`), then the sizes xarray will give
-    its arrays, opened lazily (:func:`check_declared_sizes`: netCDF can make an array
-    larger than the dataset behind it, along the dims it is attached to); only then
-    are the arrays read. Nothing but numbers and text is decoded.
+    First its HDF5 structure (:func:`check_structure`), then the shapes netCDF gives its
+    variables (:func:`check_netcdf_shapes`), then the sizes xarray will give its arrays,
+    opened lazily (:func:`check_declared_sizes`); only then are the arrays read.
+    Nothing but numbers and text is decoded.
     """
-    with no_plugins(), _in_memory():
+    with no_plugins():
         with h5py.File(io.BytesIO(data), "r") as file:
             check_structure(file)
+            with h5netcdf.File(io.BytesIO(data), "r", phony_dims="access") as netcdf:
+                check_netcdf_shapes(file, netcdf)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the contract, not a library's warning, judges
             with xr.open_datatree(

@@ -19,7 +19,7 @@ import xarray as xr
 from analysis.run_analysis import RunAnalysis
 from inference import posterior_file
 from inference.assemble import assemble
-from inference.contract import MAX_DATA_BYTES
+from inference.contract import MAX_DATA_BYTES, over_cap
 from inference.methods import METHODS
 from inference.model import PARAM_DIMS, build_model, sample_prior
 from inference.predict import predict_proba
@@ -129,11 +129,13 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
         + config.prior_draws * params
         + rows * (len(FEATURES) + 2)
         + history
+        + 3 * (chains * config.draws + config.prior_draws)
+        + 2 * rows  # coordinates
     )
     if 8 * values > MAX_DATA_BYTES:
         raise ConfigError(
-            f"{method}: its posterior file would hold about {8 * values:,} bytes, more than "
-            f"the {MAX_DATA_BYTES:,} a posterior file may hold (fewer --draws or --chains)"
+            f"{method}: its posterior file would hold about {over_cap(8 * values)} "
+            "(fewer --draws or --chains)"
         )
 
 

@@ -140,7 +140,7 @@ def padded(path: Path, elsewhere: Path) -> str:
         variable = group.create_dataset("v", (1, 1), "f8")
         variable.dims[0].attach_scale(group["a"])
         variable.dims[1].attach_scale(group["b"])
-    return "the arrays hold 8,000,002"
+    return "/extra/v is stored as (1, 1) but its dims would make it (1000000, 1000000)"
 
 
 def shared_string(path: Path, elsewhere: Path) -> str:
@@ -156,6 +156,27 @@ def shared_string(path: Path, elsewhere: Path) -> str:
     raw[offset + 16 : offset + 16 * 1000] = first * 999
     path.write_bytes(raw)
     return "/extra/s[0] holds a string of 1,048,576 bytes"
+
+
+def wide_labels(path: Path, elsewhere: Path) -> str:
+    """Three label variables of 1 000 strings, one of each 60 kB: xarray holds every
+    string as wide as the longest, 4 bytes a character (720 MB in a 200 kB file)."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        for name in ("a", "b", "c"):
+            labels = np.array(["x" * 60_000] + ["y"] * 999, dtype=object)
+            file.create_dataset(f"extra/{name}", data=labels, dtype=h5py.string_dtype())
+    return "the datasets up to /extra/c declare"
+
+
+def sequence_attribute(path: Path, elsewhere: Path) -> str:
+    """An attribute of variable-length integer sequences (each could share one stored one)."""
+    del elsewhere
+    with h5py.File(path, "r+") as file:
+        values = np.empty(3, dtype=object)
+        values[:] = [np.arange(5, dtype="i1")] * 3
+        file["posterior"].attrs.create("seq", values, dtype=h5py.vlen_dtype("i1"))
+    return "attribute 'seq' holds HDF5 values of type object"
 
 
 def long_attribute(path: Path, elsewhere: Path) -> str:
@@ -211,6 +232,8 @@ ATTACKS = {
         shared_string,
         long_attribute,
         attribute_bytes,
+        wide_labels,
+        sequence_attribute,
         growable,
         fixed_text,
     )

@@ -66,6 +66,23 @@ def test_the_reaching_attacks_work_on_a_reader_without_the_check(name, copy, tmp
         np.testing.assert_array_equal(tree[TARGET].to_numpy(), values)
 
 
+def test_what_netcdf_itself_writes_passes(copy):
+    """An empty attribute, text attributes, labels: all as h5netcdf writes them."""
+    with h5py.File(copy, "r+") as file:
+        file["posterior"].attrs["empty"] = np.array([], dtype="f8")
+        file["posterior"].attrs["note"] = "plain text\nof two lines"
+    tree = posterior_file.load(copy)
+    assert tree["posterior"].attrs["empty"].size == 0
+
+
+def test_names_in_messages_cannot_drive_the_terminal(copy):
+    with h5py.File(copy, "r+") as file:
+        file["posterior/x\x1b[2J"] = h5py.SoftLink("/posterior/w0")
+    with pytest.raises(PosteriorFileError) as refused:
+        posterior_file.load(copy)
+    assert "\x1b" not in str(refused.value) and "/posterior/x\\x1b[2J" in str(refused.value)
+
+
 def test_a_file_beyond_the_size_cap_is_refused_unread(tmp_path):
     path = tmp_path / "huge.nc"
     with path.open("wb") as file:  # sparse: takes no disk
