@@ -14,19 +14,15 @@ no array, and refuses all of them, naming the first fault. What it accepts holds
 nothing but groups and datasets of numbers and text, each reached by one hard link,
 of fixed sizes, stored in the file itself, filtered only by gzip, shuffle or
 fletcher32, and within the caps of :data:`inference.contract.DIM_LIMITS`,
-:data:`inference.contract.MAX_DATA_BYTES` and this module. Text alone is read here,
-one string at a time, to hold each to :data:`MAX_TEXT_BYTES` before the file is
-parsed. :func:`no_plugins` keeps HDF5 from loading any filter plugin meanwhile.
+:data:`inference.contract.MAX_DATA_BYTES` and this module. Only text is read here,
+one string at a time, each held to :data:`MAX_TEXT_BYTES`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import h5netcdf
 import h5py
 import numpy as np
 
@@ -48,9 +44,8 @@ __all__ = [
     "MAX_RANK",
     "MAX_TEXT_BYTES",
     "MAX_TEXT_ITEMS",
-    "check_netcdf_shapes",
     "check_structure",
-    "no_plugins",
+    "printable",
 ]
 
 #: The HDF5 filters netCDF-4 writes without plugins, by filter id; no other is run.
@@ -94,29 +89,6 @@ class _Tally:
     text: list[tuple[str, h5py.Dataset]] = field(default_factory=list)
 
 
-@contextmanager
-def no_plugins() -> Iterator[None]:
-    """Empty HDF5's plugin search path for the duration, so no filter plugin can load.
-
-    Examples
-    --------
-    >>> import h5py
-    >>> with no_plugins():
-    ...     h5py.h5pl.size()
-    0
-    """
-    paths = [h5py.h5pl.get(index) for index in range(h5py.h5pl.size())]
-    try:
-        while h5py.h5pl.size():
-            h5py.h5pl.remove(0)
-        yield
-    finally:
-        while h5py.h5pl.size():
-            h5py.h5pl.remove(0)
-        for path in paths:
-            h5py.h5pl.append(path)
-
-
 def check_structure(file: h5py.File) -> None:
     """Refuse a file whose HDF5 structure could read elsewhere or declare too much.
 
@@ -156,44 +128,11 @@ def check_structure(file: h5py.File) -> None:
     _check_text(tally)
 
 
-def check_netcdf_shapes(file: h5py.File, netcdf: h5netcdf.File) -> None:
-    """Refuse a variable that netCDF would read larger than the dataset stored for it.
-
-    netCDF gives a variable the lengths of the dims it is attached to, padding the
-    stored dataset with fill values when they are longer: a (1, 1) dataset attached to
-    two dims of a million is read as a million by a million. A file of fixed-size dims
-    never needs it, so any difference is refused, before any array is read.
-
-    Parameters
-    ----------
-    file : h5py.File
-        The file, open for reading, already through :func:`check_structure`.
-    netcdf : h5netcdf.File
-        The same bytes, open for reading as netCDF.
-
-    Raises
-    ------
-    PosteriorFileError
-        Naming the first variable whose shape as read differs from its shape as stored.
-    """
-    groups = [netcdf]
-    while groups:
-        group = groups.pop()
-        groups.extend(group.groups.values())
-        for variable in group.variables.values():
-            stored = file[variable.name].shape
-            if variable.shape != stored:
-                raise PosteriorFileError(
-                    f"{_printable(variable.name.encode())} is stored as {stored} but its "
-                    f"dims would make it {variable.shape} (expected the same shape)"
-                )
-
-
 def _walk(group: h5py.Group, where: str, *, tally: _Tally, depth: int) -> None:
     if depth > MAX_DEPTH:
         raise PosteriorFileError(f"{where} nests groups deeper than {MAX_DEPTH} levels")
     for raw in group.id:  # link names, listed without following any link
-        path = f"{where}/{_printable(raw)}"
+        path = f"{where}/{printable(raw)}"
         kind = group.id.links.get_info(raw).type
         if kind != h5py.h5l.TYPE_HARD:
             what = _LINK_KINDS.get(kind, "a user-defined link")
@@ -226,7 +165,7 @@ def _check_attrs(obj: h5py.h5o.ObjectID, path: str, *, tally: _Tally) -> None:
         raise PosteriorFileError(f"{path} has {count} attributes (expected at most {MAX_ATTRS})")
     for index in range(count):
         attr = h5py.h5a.open(obj, index=index)
-        name = _printable(attr.name)
+        name = printable(attr.name)
         where = f"{path} attribute '{name}'"
         points = math.prod(attr.shape) if attr.shape is not None else 0
         tally.attr_bytes += points * attr.dtype.itemsize
@@ -234,8 +173,7 @@ def _check_attrs(obj: h5py.h5o.ObjectID, path: str, *, tally: _Tally) -> None:
             raise PosteriorFileError(
                 f"the attributes up to {where} hold more than {MAX_ATTR_BYTES:,} bytes"
             )
-        info = h5py.check_string_dtype(attr.dtype)
-        if info is not None and info.length is None:
+        if _is_vlen_text(attr.dtype):
             if points > _MAX_TEXT_ATTR_ITEMS:
                 raise PosteriorFileError(f"{where} holds more than {_MAX_TEXT_ATTR_ITEMS} strings")
             values = np.empty(attr.shape, dtype=attr.dtype)
@@ -286,8 +224,7 @@ def _external_name(plist) -> str:
 
 def _is_text(dataset: h5py.Dataset, path: str) -> bool:
     """Tell variable-length text from numbers; refuse any other type."""
-    info = h5py.check_string_dtype(dataset.dtype)
-    if info is not None and info.length is None:
+    if _is_vlen_text(dataset.dtype):
         return True
     if dataset.dtype.kind in "biuf":
         return False
@@ -295,6 +232,11 @@ def _is_text(dataset: h5py.Dataset, path: str) -> bool:
         f"{path} holds HDF5 values of type {dataset.dtype} (expected numbers or "
         "variable-length text)"
     )
+
+
+def _is_vlen_text(dtype: np.dtype) -> bool:
+    info = h5py.check_string_dtype(dtype)
+    return info is not None and info.length is None
 
 
 def _check_shape(dataset: h5py.Dataset, path: str, *, tally: _Tally) -> None:
@@ -338,9 +280,15 @@ def _check_text(tally: _Tally) -> None:
         _check_total(tally, path)
 
 
-def _printable(raw: bytes) -> str:
-    """Decode an HDF5 name into text fit for one line of a terminal."""
-    text = raw.decode("utf-8", "replace")
+def printable(name: bytes | str) -> str:
+    r"""Make an HDF5 name text fit for one line of a terminal.
+
+    Examples
+    --------
+    >>> print(printable(b"w0 and a bell" + bytes([7])))
+    w0 and a bell\x07
+    """
+    text = name.decode("utf-8", "replace") if isinstance(name, bytes) else name
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 

@@ -8,21 +8,17 @@ untrusted data and checks it. So a file is checked once when written and once wh
 from __future__ import annotations
 
 import gc
-import io
 import os
 import sys
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import dask
-import h5netcdf
-import h5py
 import xarray as xr
 
 from inference.atomic import atomic_write
-from inference.contract import MAX_DATA_BYTES, PosteriorFileError, check_declared_sizes, validate
-from inference.file_structure import check_netcdf_shapes, check_structure, no_plugins
+from inference.contract import MAX_DATA_BYTES, PosteriorFileError, validate
+from inference.netcdf_read import ENGINE, read_netcdf
 
 __all__ = [
     "ENGINE",
@@ -35,7 +31,6 @@ __all__ = [
     "validate",
 ]
 
-ENGINE = "h5netcdf"
 #: Largest posterior file read: its arrays' cap, plus room for metadata and text.
 MAX_FILE_BYTES = MAX_DATA_BYTES + 2**26
 
@@ -128,32 +123,6 @@ def _unraisable_ignored():
         sys.unraisablehook = previous
 
 
-def _read(data: bytes) -> xr.DataTree:
-    """Check a file's bytes, then read them into memory.
-
-    First its HDF5 structure (:func:`check_structure`), then the shapes netCDF gives its
-    variables (:func:`check_netcdf_shapes`), then the sizes xarray will give its arrays,
-    opened lazily (:func:`check_declared_sizes`); only then are the arrays read.
-    Nothing but numbers and text is decoded.
-    """
-    with no_plugins():
-        with h5py.File(io.BytesIO(data), "r") as file:
-            check_structure(file)
-            with h5netcdf.File(io.BytesIO(data), "r", phony_dims="access") as netcdf:
-                check_netcdf_shapes(file, netcdf)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the contract, not a library's warning, judges
-            with xr.open_datatree(
-                io.BytesIO(data),
-                engine=ENGINE,
-                phony_dims="access",
-                decode_times=False,
-                decode_timedelta=False,
-            ) as tree:
-                check_declared_sizes(tree)
-                return tree.load()
-
-
 def _read_bytes(path: Path) -> bytes:
     """Read a file's bytes once, and only if there are no more than the cap."""
     if not path.exists():
@@ -210,7 +179,7 @@ def load(path: str | os.PathLike) -> xr.DataTree:
     message = None
     with _unraisable_ignored():
         try:
-            tree = _read(data)
+            tree = read_netcdf(data)
         except PosteriorFileError as err:
             message = f"{path} is refused before reading: {err}"
         except _READ_ERRORS as err:
