@@ -89,6 +89,8 @@ class SignalGuard:
         self._writer = writer
         self._wakeup = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
         self._handlers = {s: signal.signal(s, self._raise) for s in EXIT_CODES}
+        self._unraisable_hook = sys.unraisablehook
+        sys.unraisablehook = self._raise_again
         threading.Thread(target=self._watch, name="signal-watchdog", daemon=True).start()
         return self
 
@@ -97,6 +99,7 @@ class SignalGuard:
             return
         for signum, handler in self._handlers.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = self._unraisable_hook
         signal.set_wakeup_fd(self._wakeup)
         if self.signum is None or self._finished:  # nothing left for the watchdog to do
             self._writer.close()
@@ -105,6 +108,19 @@ class SignalGuard:
         if self.signum is None:  # once: a second signal must not break the cleanup
             self.signum = signum
             raise Interrupted(signum)
+
+    def _raise_again(self, unraisable) -> None:
+        """Deliver again an interruption raised where it cannot propagate.
+
+        A signal handled inside a garbage-collector callback (JAX has one) raises
+        :class:`Interrupted` where Python can only report it; the signal is sent
+        again, to be raised where the main thread next runs Python.
+        """
+        if isinstance(unraisable.exc_value, Interrupted) and not self._finished:
+            self.signum = None
+            signal.raise_signal(unraisable.exc_value.signum)
+            return
+        self._unraisable_hook(unraisable)
 
     def finish(self, interrupted: Interrupted) -> int:
         """Print the interruption's one line to stderr; return the exit code."""

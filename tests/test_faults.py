@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,7 +19,7 @@ from inference.advi import ADVIError, fit_advi
 from inference.convergence import LossConvergence
 from inference.model import build_model
 from reports import render_run
-from study.interrupt import EXIT_CODES
+from study.interrupt import EXIT_CODES, Interrupted, SignalGuard
 from study.preprocess import prepare
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM]
@@ -161,6 +163,20 @@ with SignalGuard(grace=0.2, wind_down=0.2) as guard:
 time.sleep(1)  # a program that called main() and goes on: the watchdog must not end it
 print("still running after exit code", code)
 """
+
+
+def test_an_interruption_lost_in_a_gc_callback_is_raised_again(capsys):
+    """Raised inside a garbage-collector callback, it reaches Python's unraisable hook."""
+    lost = SimpleNamespace(exc_value=Interrupted(signal.SIGTERM), exc_type=Interrupted)
+    with SignalGuard() as guard:
+        try:
+            sys.unraisablehook(lost)
+            time.sleep(5)
+            code = None
+        except Interrupted as interrupted:
+            code = guard.finish(interrupted)
+    assert code == 143
+    assert capsys.readouterr().err == "interrupted by SIGTERM; no partial files left\n"
 
 
 def test_watchdog_stands_down_once_the_main_thread_has_finished():
