@@ -233,7 +233,7 @@ def _check_ranges(tree: xr.DataTree) -> None:
             raise PosteriorFileError(f"{group}/y holds values other than 0 and 1 (expected labels)")
         if len(labels) < 2:
             raise PosteriorFileError(f"{group}/y holds one class only (expected both 0 and 1)")
-    for name, meaning in (("weight", "row counts"), ("x_std", "standard deviations")):
+    for name, meaning in (("weight", "row weights"), ("x_std", "standard deviations")):
         if (tree["constant_data"][name].to_numpy() <= 0).any():
             raise PosteriorFileError(
                 f"constant_data/{name} holds values <= 0 (expected positive {meaning})"

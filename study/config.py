@@ -21,6 +21,7 @@ from inference.contract import DIM_LIMITS
 from inference.file_attrs import has_json_type
 from inference.methods import METHODS
 from inference.model import Likelihood
+from study.preprocess import Balance
 
 __all__ = [
     "ConfigError",
@@ -109,6 +110,12 @@ class RunConfig:
         2019,
         "master random seed: the upsampling, the prior draws and each fit get seeds from it",
         check=_seed,
+    )
+    balance: Balance = _option(  # noqa: RUF009  (a field, as the others)
+        "weight",
+        "how the classes are balanced: 'weight' (every simulation once, the propagating "
+        "ones weighted n_arrest / n_propagate), 'upsample' (the paper's seeded redraw of "
+        "the propagating ones) or 'none'",
     )
     hidden: int = _option(12, "hidden ReLU units", check=_at_most("hidden", _positive))
     prior_sigma: float = _option(1.0, "sd of the N(0, sigma) priors", check=_positive)

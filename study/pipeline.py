@@ -169,7 +169,7 @@ def fit_posterior(
     """
     check_file_size(method, dataset, config)
     seeds = config.seeds()
-    data = prepare(dataset, random_state=seeds["upsample"])
+    data = prepare(dataset, balance=config.balance, random_state=seeds["upsample"])
     model = build_model(
         data.X,
         data.y,

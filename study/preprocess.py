@@ -1,20 +1,38 @@
-"""Preprocessing as in the paper: upsample the propagating class, standardise.
+"""Preprocessing: balance the two classes, standardise with the training statistics.
 
-The author redrew the whole minority class with replacement up to the majority
-size and fit the scaler afterwards. Duplicated rows only weight the likelihood,
-so the training set is kept as the distinct original rows with integer counts:
-the same posterior with fewer rows to evaluate.
+Three ways to balance (:data:`BALANCES`, the run option ``--balance``):
+
+``"weight"`` (the default)
+    Every training simulation once; the minority class's rows weigh
+    n_majority / n_minority in the likelihood, the expectation of the paper's
+    upsampling: the same balance, with no random draw and no row dropped.
+``"upsample"``
+    The paper's: the minority class redrawn with replacement up to the majority size.
+    Duplicated rows only weight the likelihood, so the rows are kept once each with
+    integer counts (the same posterior with fewer rows to evaluate); rows never drawn
+    are dropped. Which rows and how often depends on the seed.
+``"none"``
+    The plain likelihood: every row weighs 1.
+
+The scaler is fitted with the same row weights (the author fitted it after upsampling).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import resample
 
 from study.dataset import FEATURES, LABEL, Dataset
+
+__all__ = ["BALANCES", "Balance", "Prepared", "balance_weights", "prepare", "upsample_counts"]
+
+Balance = Literal["weight", "upsample", "none"]
+#: The ways to balance the classes, the default first.
+BALANCES: tuple[str, ...] = get_args(Balance)
 
 
 @dataclass(frozen=True)
@@ -24,8 +42,9 @@ class Prepared:
     Attributes
     ----------
     X, y, weight : numpy.ndarray
-        Standardised training inputs ``(obs, feature)``, labels ``(obs,)`` and
-        integer row counts ``(obs,)`` after upsampling; rows with count 0 are dropped.
+        Standardised training inputs ``(obs, feature)``, labels ``(obs,)`` and the
+        rows' likelihood weights ``(obs,)`` (:func:`balance_weights`); rows of weight 0
+        (never drawn by the upsampling) are dropped.
     X_test, y_test : numpy.ndarray
         Standardised test inputs ``(test, feature)`` and labels ``(test,)``.
     x_mean, x_std : numpy.ndarray
@@ -74,15 +93,63 @@ def upsample_counts(y: np.ndarray, *, random_state: int | np.random.Generator) -
     return counts
 
 
-def prepare(dataset: Dataset, *, random_state: int | np.random.Generator) -> Prepared:
-    """Upsample, standardise with training statistics and drop unused rows.
+def balance_weights(
+    y: np.ndarray, *, balance: Balance, random_state: int | np.random.Generator | None = None
+) -> np.ndarray:
+    """Likelihood weight of each training row under one way of balancing the classes.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        0/1 labels.
+    balance : {"weight", "upsample", "none"}
+        See the module's docstring.
+    random_state : int or numpy.random.Generator, optional
+        Seed of the upsampling (``"upsample"`` only; required there).
+
+    Returns
+    -------
+    numpy.ndarray
+        Float weights; each class's weights sum to the majority size, but with
+        ``"none"`` (all 1). Integer-valued with ``"upsample"`` (zero: never drawn).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 0, 0, 0, 1, 1])
+    >>> balance_weights(y, balance="weight").tolist()
+    [1.0, 1.0, 1.0, 1.0, 2.0, 2.0]
+    >>> float(balance_weights(y, balance="upsample", random_state=0)[y == 1].sum())
+    4.0
+    """
+    if balance == "none":
+        return np.ones(len(y))
+    if balance == "upsample":
+        if random_state is None:
+            raise ValueError("the upsampling needs a random_state")
+        return upsample_counts(y, random_state=random_state).astype(float)
+    if balance != "weight":
+        raise ValueError(f"balance must be one of {', '.join(BALANCES)}, got {balance!r}")
+    _, inverse, sizes = np.unique(y, return_inverse=True, return_counts=True)
+    return (sizes.max() / sizes)[inverse].astype(float)
+
+
+def prepare(
+    dataset: Dataset,
+    *,
+    balance: Balance = "weight",
+    random_state: int | np.random.Generator | None = None,
+) -> Prepared:
+    """Balance, standardise with the weighted training statistics, drop unused rows.
 
     Parameters
     ----------
     dataset : Dataset
         Training and test simulations.
-    random_state : int or numpy.random.Generator
-        Seed for the upsampling.
+    balance : {"weight", "upsample", "none"}
+        How the classes are balanced (:func:`balance_weights`).
+    random_state : int or numpy.random.Generator, optional
+        Seed for the upsampling (``"upsample"`` only).
 
     Returns
     -------
@@ -91,21 +158,25 @@ def prepare(dataset: Dataset, *, random_state: int | np.random.Generator) -> Pre
     Examples
     --------
     >>> from study.dataset import synthetic_dataset
-    >>> data = prepare(synthetic_dataset(), random_state=0)
-    >>> int(data.weight[data.y == 1].sum()) == int(data.weight[data.y == 0].sum())  # balanced
+    >>> import numpy as np
+    >>> data = prepare(synthetic_dataset())
+    >>> bool(np.isclose(data.weight[data.y == 1].sum(), data.weight[data.y == 0].sum()))
     True
-    >>> data.X.shape[1], data.X_test.shape
-    (8, (30, 8))
+    >>> data.X.shape, data.X_test.shape
+    ((60, 8), (30, 8))
+    >>> upsampled = prepare(synthetic_dataset(), balance="upsample", random_state=0)
+    >>> bool(upsampled.X.shape[0] <= 60)  # rows never drawn are dropped
+    True
     """
     X = dataset.train[list(FEATURES)].to_numpy(dtype=float)
     y = dataset.train[LABEL].to_numpy(dtype=np.int64)
-    counts = upsample_counts(y, random_state=random_state)
-    keep = counts > 0
-    scaler = StandardScaler().fit(X[keep], sample_weight=counts[keep])
+    weight = balance_weights(y, balance=balance, random_state=random_state)
+    keep = weight > 0
+    scaler = StandardScaler().fit(X[keep], sample_weight=weight[keep])
     return Prepared(
         X=scaler.transform(X[keep]),
         y=y[keep],
-        weight=counts[keep],
+        weight=weight[keep],
         X_test=scaler.transform(dataset.test[list(FEATURES)].to_numpy(dtype=float)),
         y_test=dataset.test[LABEL].to_numpy(dtype=np.int64),
         x_mean=scaler.mean_,

@@ -120,10 +120,12 @@ def _recorded(stored: dict) -> dict:
     """Return the stored settings, with what files of earlier versions imply unrecorded.
 
     Before ADVI had its own ``advi_backend``, it ran in the compile mode of the NUTS
-    backend (``backend``).
+    backend (``backend``); before ``balance`` was an option, every run upsampled.
     """
     if "advi_backend" not in stored and stored.get("backend") in BACKENDS:
-        return stored | {"advi_backend": BACKENDS[stored["backend"]].mode}
+        stored = stored | {"advi_backend": BACKENDS[stored["backend"]].mode}
+    if "balance" not in stored:
+        stored = stored | {"balance": "upsample"}
     return stored
 
 

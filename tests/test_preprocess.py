@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from study.dataset import FEATURES
-from study.preprocess import prepare, upsample_counts
+from study.preprocess import balance_weights, prepare, upsample_counts
 
 
 def test_upsampling_balances_and_is_seeded():
@@ -18,8 +18,9 @@ def test_balanced_labels_are_left_alone():
     assert upsample_counts(np.array([0, 1, 1, 0]), random_state=0).tolist() == [1, 1, 1, 1]
 
 
-def test_prepare_standardises_with_weighted_training_statistics(synthetic):
-    data = prepare(synthetic, random_state=0)
+@pytest.mark.parametrize("balance", ["weight", "upsample", "none"])
+def test_prepare_standardises_with_weighted_training_statistics(synthetic, balance):
+    data = prepare(synthetic, balance=balance, random_state=0)
     assert (data.weight > 0).all()
     assert np.average(data.X, axis=0, weights=data.weight) == pytest.approx(np.zeros(8), abs=1e-12)
     var = np.average(data.X**2, axis=0, weights=data.weight)
@@ -27,5 +28,23 @@ def test_prepare_standardises_with_weighted_training_statistics(synthetic):
     raw_test = synthetic.test[list(FEATURES)].to_numpy()
     assert data.X_test * data.x_std + data.x_mean == pytest.approx(raw_test)
     n_major = (synthetic.train["label"] == 0).sum()
-    assert data.weight.sum() == 2 * n_major
-    assert np.average(data.y, weights=data.weight) == 0.5
+    if balance == "none":
+        assert data.weight.tolist() == [1.0] * len(synthetic.train)
+        return
+    assert data.weight.sum() == pytest.approx(2 * n_major)
+    assert np.average(data.y, weights=data.weight) == pytest.approx(0.5)
+
+
+def test_weighting_is_the_expectation_of_the_upsampling(synthetic):
+    """Averaged over many upsampling draws, each row's count is its weight."""
+    y = synthetic.train["label"].to_numpy()
+    weight = balance_weights(y, balance="weight")
+    counts = np.mean([upsample_counts(y, random_state=s) for s in range(400)], axis=0)
+    assert len(weight) == len(y)  # every row kept, none drawn away
+    assert counts == pytest.approx(weight, rel=0.15)
+    assert balance_weights(y, balance="weight").tolist() == weight.tolist()  # no seed
+
+
+def test_upsampling_needs_a_seed():
+    with pytest.raises(ValueError, match="random_state"):
+        balance_weights(np.array([0, 0, 1]), balance="upsample")
