@@ -8,7 +8,7 @@ from functools import partial
 import numpy as np
 import xarray as xr
 
-from inference.predict import compile_forward, predict_proba
+from inference.predict import compile_forward, predict_proba, row_loglik
 from inference.rebuild import rebuild_model
 
 Evaluator = Callable[..., xr.DataArray]
@@ -29,6 +29,15 @@ def training_predictions(tree: xr.DataTree, *, network: Evaluator | None = None)
     network = network or evaluator(tree)
     X = tree["constant_data"]["X"].to_numpy()
     return network(tree["posterior"], X, dim="obs")
+
+
+def training_loglik(tree: xr.DataTree) -> xr.DataArray:
+    """Each stored training row's log-likelihood per draw, ``(chain, draw, obs)``.
+
+    The model's own weighted per-row term (:func:`inference.predict.row_loglik`), from the
+    stored draws and the stored training data: nothing is stored for it in the file.
+    """
+    return row_loglik(rebuild_model(tree), tree["posterior"].to_dataset())
 
 
 def weighted_f1_per_draw(predicted: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -195,6 +195,30 @@ def rhat_histogram(rhat: pd.Series | np.ndarray) -> Figure:
     return fig
 
 
+def pooled_stability(
+    saturation: pd.DataFrame, pooled: np.ndarray, stacked: np.ndarray, mcse: np.ndarray
+) -> Figure:
+    """How far the pooled prediction can be trusted: saturation, and pooled vs stacked.
+
+    Left: the mean |p̄_k − p̄_all| of the prediction pooled over k chains, against k, with
+    the mean chain-to-chain Monte Carlo error of the pooled prediction. Right: each test
+    simulation's pooled against stacked mean probability, with ±2 Monte Carlo errors.
+    """
+    fig = _figure(9.0, 3.8)
+    left, right = fig.subplots(1, 2)
+    k = saturation.index.to_numpy()
+    left.plot(k, saturation["mean_abs_diff_to_all"], marker="o", color="k")
+    left.axhline(np.nanmean(mcse), color="red", linestyle=":", label="mean Monte Carlo error")
+    left.set_xlabel("chains pooled")
+    left.set_ylabel("mean |p̄(k chains) − p̄(all)|")
+    left.legend()
+    right.errorbar(pooled, stacked, xerr=2 * mcse, fmt=".", ms=3, alpha=0.5, color="k")
+    right.plot([0, 1], [0, 1], color="red", linestyle=":")
+    right.set_xlabel("pooled mean p (every draw alike)")
+    right.set_ylabel("stacked mean p (chains weighted)")
+    return fig
+
+
 def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
     """Per-test-simulation predictive std of run A against run B, with the diagonal."""
     fig = _figure(4.8, 4.5)

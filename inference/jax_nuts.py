@@ -58,6 +58,8 @@ def sample_numpyro(
     parallel: bool = True,
     precision: Precision = "float64",
     progressbar: bool = False,
+    starts: list[dict[str, np.ndarray]] | None = None,
+    dense_mass: bool = False,
 ) -> tuple[xr.Dataset, xr.Dataset]:
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
 
@@ -66,7 +68,9 @@ def sample_numpyro(
     with: :func:`inference.jax_devices.start_jax`); without, one after another.
     ``precision`` is the arithmetic of the log density
     (:func:`inference.jax_devices.jax_logp`); the sampler's state and the draws are
-    float64 either way.
+    float64 either way. ``starts``: one starting point per chain (variable -> value);
+    without, the model's initial point jittered by U(-1, 1) (PyMC's ``jitter``).
+    ``dense_mass``: adapt a dense mass matrix in warm-up instead of a diagonal one.
 
     Returns
     -------
@@ -85,6 +89,7 @@ def sample_numpyro(
     kernel = NUTS(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,
+        dense_mass=dense_mass,
     )
     method = "parallel" if parallel and jax.local_device_count() >= chains else "sequential"
     mcmc = MCMC(
@@ -98,6 +103,8 @@ def sample_numpyro(
     rng = np.random.default_rng(random_seed)
     key_warmup, key_run = jax.random.split(jax.random.PRNGKey(rng.integers(2**31)))
     init = _initial_points(model, chains, rng)
+    if starts is not None:
+        init = [np.stack([start[v.name] for start in starts]) for v in model.value_vars]
     if chains == 1:  # NumPyro takes one chain's initial values without the chain axis
         init = [x[0] for x in init]
     with warnings.catch_warnings():

@@ -23,6 +23,9 @@ PARAMS = ("w0", "b0", "w1", "b1")
 PARAM_DIMS = {"w0": ("feature", "hidden"), "b0": ("hidden",), "w1": ("hidden",), "b1": ()}
 
 Likelihood = Literal["bernoulli", "normal"]
+#: Name of the weighted per-row log-likelihood term in the model's graph, which the
+#: potential ``loglik`` sums (read by :func:`inference.predict.compile_row_loglik`).
+ROW_LOGLIK = "loglik_rows"
 
 
 def _bernoulli_logp(logit: pt.TensorVariable, y: pt.TensorVariable) -> pt.TensorVariable:
@@ -118,7 +121,9 @@ def build_model(
         params = [pm.Normal(n, 0.0, prior_sigma, dims=PARAM_DIMS[n]) for n in PARAMS]
         logit = network_logit(X_data, *params)
         pm.Deterministic("p", pm.math.sigmoid(logit), dims="obs")
-        pm.Potential("loglik", (w_data * LIKELIHOODS[likelihood](logit, y_data)).sum())
+        rows = w_data * LIKELIHOODS[likelihood](logit, y_data)
+        rows.name = ROW_LOGLIK
+        pm.Potential("loglik", rows.sum())
     return model
 
 

@@ -15,6 +15,7 @@ from inference.fit import MethodFit
 from inference.jax_devices import start_jax
 from inference.jax_nuts import sample_numpyro
 from inference.runtime import Runtime, parallel_chains, usable_cores
+from inference.starts import map_starts
 
 __all__ = ["fit", "fit_nuts"]
 
@@ -22,6 +23,10 @@ __all__ = ["fit", "fit_nuts"]
 _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth"}
 #: Every sampler's default maximum tree depth, which this project keeps.
 _MAX_TREE_DEPTH = 10
+#: The initialisation that starts each chain from its own optimised point (every backend).
+ENSEMBLE = "ensemble"
+#: The suffix of the initialisations that adapt a dense mass matrix (every backend).
+DENSE = "adapt_full"
 
 
 def _harmonise(stats: xr.Dataset) -> xr.Dataset:
@@ -36,11 +41,14 @@ def _harmonise(stats: xr.Dataset) -> xr.Dataset:
     return stats
 
 
-def _sample_pymc(model, *, backend: Backend, tune: int, init: str, **options):
+def _sample_pymc(model, *, backend: Backend, tune: int, init: str, starts, **options):
     """``pm.sample`` with PyMC's or nutpie's NUTS; keep the free variables."""
     # PyMC's own chains run in processes; fork them from a clean server process, as
     # forking a process in which JAX has started its threads can deadlock
     extra = {"init": init, "mp_ctx": "forkserver"} if backend.sampler == "pymc" else {}
+    if starts is not None:
+        mass = init.split("+")[-1] if "+" in init else "adapt_diag"
+        extra = extra | {"initvals": starts} | ({"init": mass} if extra else {})
     with model:
         tree = pm.sample(
             tune=tune,
@@ -90,8 +98,12 @@ def fit_nuts(
     target_accept : float
         Target acceptance rate of step-size adaptation.
     init : str
-        PyMC's initialisation and mass-matrix adaptation, e.g. ``"jitter+adapt_diag"``
-        or ``"jitter+adapt_full"`` (a dense mass matrix); PyMC's own sampler only.
+        Where chains start and which mass matrix warm-up adapts, as PyMC names them.
+        ``"ensemble"`` (or ``"ensemble+adapt_full"``): each chain starts from its own MAP
+        fit from a prior draw (:func:`inference.starts.map_starts`), with every backend.
+        ``"...+adapt_full"`` adapts a dense mass matrix, with every backend. The other
+        choices are PyMC's initialisations, e.g. ``"jitter+adapt_diag"``, which NumPyro
+        follows only as far as its start: the jittered initial point.
     backend : Backend or str
         A backend of :data:`inference.backends.BACKENDS`, or its name (``"auto"``: the
         fastest installed). NumPyro's start JAX, if nothing has, with one CPU device
@@ -123,6 +135,8 @@ def fit_nuts(
     """
     cores = min(chains, usable_cores()) if cores is None else cores
     backend = backend if isinstance(backend, Backend) else resolve(backend)
+    ensemble = init.split("+")[0] == ENSEMBLE
+    starts = map_starts(model, chains=chains, random_seed=random_seed) if ensemble else None
     if backend.sampler == "numpyro":
         start_jax(parallel_chains(chains, cores))
         posterior, stats = sample_numpyro(
@@ -135,6 +149,8 @@ def fit_nuts(
             parallel=parallel_chains(chains, cores) > 1,
             precision=backend.precision,
             progressbar=progressbar,
+            starts=starts,
+            dense_mass=init.endswith(DENSE),
         )
     else:
         posterior, stats = _sample_pymc(
@@ -142,6 +158,7 @@ def fit_nuts(
             backend=backend,
             tune=tune,
             init=init,
+            starts=starts,
             draws=draws,
             chains=chains,
             cores=cores,

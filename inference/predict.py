@@ -14,8 +14,9 @@ import pytensor
 import pytensor.tensor as pt
 import xarray as xr
 from pytensor.graph.replace import vectorize_graph
+from pytensor.graph.traversal import ancestors
 
-from inference.model import PARAMS
+from inference.model import PARAMS, ROW_LOGLIK
 
 _CHUNK = 500
 
@@ -35,9 +36,51 @@ def compile_forward(model: pm.Model) -> Callable[..., np.ndarray]:
         returns ``p (draw, n)``.
     """
     X_new = pt.matrix("X_new")
-    batched = {model[n]: pt.tensor(n, shape=(None, *model[n].type.shape)) for n in PARAMS}
+    batched = _batched(model)
     p = vectorize_graph(model["p"], replace={model["X"]: X_new, **batched})
     return pytensor.function([X_new, *batched.values()], p)
+
+
+def _batched(model: pm.Model) -> dict:
+    return {model[n]: pt.tensor(n, shape=(None, *model[n].type.shape)) for n in PARAMS}
+
+
+def compile_row_loglik(model: pm.Model) -> Callable[..., np.ndarray]:
+    """Compile ``f(w0, b0, w1, b1) -> log-likelihood (draw, obs)`` of the training rows.
+
+    The term is the model's own: each row's weighted log-likelihood, which the model's
+    potential ``loglik`` sums (:data:`inference.model.ROW_LOGLIK`).
+    """
+    rows = next(v for v in ancestors([model["loglik"]]) if v.name == ROW_LOGLIK)
+    batched = _batched(model)
+    return pytensor.function(list(batched.values()), vectorize_graph(rows, replace=batched))
+
+
+def row_loglik(model: pm.Model, posterior: xr.Dataset) -> xr.DataArray:
+    """Each training row's weighted log-likelihood under each posterior draw.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``loglik`` with dims ``(chain, draw, obs)``.
+
+    Examples
+    --------
+    >>> from inference.rebuild import rebuild_model
+    >>> from inference.testing import tiny_posterior_file
+    >>> tree = tiny_posterior_file()
+    >>> model = rebuild_model(tree)
+    >>> ll = row_loglik(model, tree["posterior"].to_dataset())
+    >>> ll.dims, bool((ll <= 0).all())
+    (('chain', 'draw', 'obs'), True)
+    """
+    f = compile_row_loglik(model)
+    stacked = posterior[list(PARAMS)].stack(sample=("chain", "draw"))
+    arrays = [stacked[n].transpose("sample", ...).to_numpy() for n in PARAMS]
+    n = arrays[0].shape[0]
+    out = np.concatenate([f(*(a[i : i + _CHUNK] for a in arrays)) for i in range(0, n, _CHUNK)])
+    ll = xr.DataArray(out, dims=("sample", "obs"), coords={"sample": stacked["sample"]})
+    return ll.unstack("sample").transpose("chain", "draw", "obs").rename("loglik")
 
 
 def predict_proba(

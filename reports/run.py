@@ -28,12 +28,23 @@ def _moment_tables(moments) -> dict[str, Markup]:
 
 
 def _chain_section(diag: ChainDiagnostics) -> dict:
+    stability = plots.pooled_stability(
+        diag.saturation, diag.pooled.to_numpy(), diag.stacked.to_numpy(), diag.mcse.to_numpy()
+    )
     return {
         "tables": [table(diag.sampler), table(diag.convergence)],
         "figure": figure_uri(plots.rhat_histogram(diag.prediction_rhat)),
         "caption": "R-hat of the predicted probability of each test simulation (function "
         "space: unaffected by relabelled hidden units). Weight R-hat is computed after "
         "aligning hidden units across chains.",
+        "chains": {
+            "table": table(diag.chains),
+            "saturation": table(diag.saturation, digits=4),
+            "summary": series_table(
+                {k: v for k, v in diag.summary().items() if k != "stacking_weights"}
+            ),
+            "figure": figure_uri(stability),
+        },
     }
 
 

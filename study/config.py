@@ -33,8 +33,12 @@ __all__ = [
     "random_stream",
 ]
 
-#: PyMC's NUTS initialisations (its own sampler only; NumPyro starts from jittered points).
+#: NUTS's initialisations: ``ensemble`` (each chain from its own MAP fit from a prior draw,
+#: every backend), then PyMC's (NumPyro follows their start, jittered, and their mass
+#: matrix: ``adapt_full`` dense, else diagonal).
 NUTS_INITS = (
+    "ensemble",
+    "ensemble+adapt_full",
     "jitter+adapt_diag",
     "jitter+adapt_full",
     "adapt_diag",
@@ -134,7 +138,10 @@ class RunConfig:
     )
     nuts_init: str = _option(
         "jitter+adapt_diag",
-        "NUTS: PyMC's initialisation and mass-matrix adaptation (the pymc and numba backends)",
+        "NUTS: where chains start and which mass matrix warm-up adapts: 'ensemble' starts "
+        "each chain from its own MAP fit from a prior draw; '+adapt_full' adapts a dense "
+        "mass matrix (both with every backend); the others are PyMC's initialisations "
+        "(numpyro follows their jittered start and their mass matrix)",
         choices=NUTS_INITS,
     )
     backend: str = _option(
