@@ -48,7 +48,65 @@ def headline(comparison: Comparison) -> dict[str, Any]:
             label: {k: _json_number(v) for k, v in comparison.cost[label].items()}
             for label in (a, b)
         },
+        "reference_intervals": _intervals(comparison),
     }
+
+
+def _intervals(comparison: Comparison) -> dict[str, Any] | None:
+    if comparison.intervals is None:
+        return None
+    return {
+        "reference": comparison.reference,
+        "method": "leave-one-chain-out jackknife of the reference's chains; 95 % normal "
+        "interval (value ± 1.96 se)",
+        "numbers": {
+            name: {
+                "value": _json_number(row["value"]),
+                "se": _json_number(row["se"]),
+                "lower": _json_number(row["lower"]),
+                "upper": _json_number(row["upper"]),
+                "null": _json_number(row["null"]),
+                "exceeds_reference_spread": bool(row["exceeds"]),
+            }
+            for name, row in comparison.intervals.iterrows()
+        },
+    }
+
+
+#: How each number with an interval is named in the conclusion.
+_INTERVAL_NAMES = {
+    "accuracy_difference": "the accuracy difference",
+    "mean_abs_diff": "the mean |Δp̄|",
+    "std_ratio": "the std ratio",
+    "class_agreement": "the class agreement",
+    "mean_sd_ratio_w0": "the w0 sd ratio",
+    "mean_sd_ratio_w1": "the w1 sd ratio",
+    "kendall_tau_importance": "Kendall's τ",
+}
+
+
+def _interval_line(comparison: Comparison) -> str:
+    table = comparison.intervals
+    if table is None:
+        return (
+            "No interval from the reference's chains: neither run has two or more Markov "
+            "chains, so the reference's own Monte Carlo error is unknown."
+        )
+    chains = ", ".join(
+        f"{_INTERVAL_NAMES[name]} {row['value']:.4f} ± {1.96 * row['se']:.4f}"
+        for name, row in table.iterrows()
+    )
+    beyond = [_INTERVAL_NAMES[n] for n in table.index[table["exceeds"].astype(bool)]]
+    within = [_INTERVAL_NAMES[n] for n in table.index[~table["exceeds"].astype(bool)]]
+    verdict = (
+        f"Beyond the reference's own spread: {', '.join(beyond) or 'none'}; within it "
+        f"(not distinguishable from the reference's Monte Carlo error): "
+        f"{', '.join(within) or 'none'}."
+    )
+    return (
+        f"Intervals from {comparison.reference}'s chain-to-chain variation (leave-one-chain-"
+        f"out jackknife, 95 %): {chains}. {verdict}"
+    )
 
 
 def _json_number(value: float) -> float | None:
@@ -90,5 +148,6 @@ def conclusion(comparison: Comparison) -> list[str]:
         f"({cost.loc['fit_seconds', b] / cost.loc['fit_seconds', a]:.1f}× for {b})"
         + _gradient_clause(cost, labels=(a, b))
         + ".",
+        _interval_line(comparison),
     ]
     return lines

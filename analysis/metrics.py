@@ -20,13 +20,15 @@ SAMPLE_DIMS = ("chain", "draw")
 CLASSES = ("arrest", "propagate")
 
 
-def predictive_moments(tree: xr.DataTree) -> xr.Dataset:
+def predictive_moments(tree: xr.DataTree, *, chains: list[int] | None = None) -> xr.Dataset:
     """Mean and standard deviation of the predicted probability per test simulation.
 
     Parameters
     ----------
     tree : xarray.DataTree
         A posterior file.
+    chains : list of int, optional
+        Positions of the chains to pool (default: all).
 
     Returns
     -------
@@ -34,6 +36,8 @@ def predictive_moments(tree: xr.DataTree) -> xr.Dataset:
         ``mean`` and ``std`` with dim ``test``, and the true label ``y``.
     """
     p = tree["predictions"]["p"]
+    if chains is not None:
+        p = p.isel(chain=chains)
     return xr.Dataset(
         {
             "mean": p.mean(SAMPLE_DIMS),

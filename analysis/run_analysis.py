@@ -46,7 +46,9 @@ class RunAnalysis:
 
     ``tree`` is the file analysed; ``aligned`` its posterior with hidden units aligned
     across chains, computed once and used by the heatmaps, the diagnostics and any
-    comparison; ``diagnostics`` is typed by the method's kind of draws.
+    comparison; ``importance_chains`` the mean F1 drop per feature and chain (what a
+    comparison's interval from the reference's chains needs); ``diagnostics`` is typed by
+    the method's kind of draws.
     """
 
     tree: xr.DataTree
@@ -64,6 +66,7 @@ class RunAnalysis:
     scores: dict[str, float]
     reliability: xr.Dataset
     importance: xr.Dataset
+    importance_chains: xr.DataArray
     diagnostics: Diagnostics
     seconds: float
 
@@ -132,6 +135,9 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
     """
     start = time.perf_counter()
     network = evaluator(tree)
+    importance = permutation_importance(
+        tree, n_repeats=n_repeats, random_state=random_state, network=network
+    )
     aligned, permutation = align_hidden_units(tree["posterior"].to_dataset())
     predictive = predictive_moments(tree)
     y, p_mean = predictive["y"].to_numpy(), predictive["mean"].to_numpy()
@@ -150,11 +156,8 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
         thresholds=_thresholds(tree, predictive, network),
         scores=probabilistic_scores(y, p_mean),
         reliability=reliability(y, p_mean),
-        importance=importance_summary(
-            permutation_importance(
-                tree, n_repeats=n_repeats, random_state=random_state, network=network
-            )
-        ),
+        importance=importance_summary(importance),
+        importance_chains=importance["f1_drop"].mean(("repeat", "draw")),
         diagnostics=diagnose(tree, aligned=aligned),
     )
     return RunAnalysis(**fields, seconds=time.perf_counter() - start)

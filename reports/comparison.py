@@ -78,7 +78,11 @@ def render_comparison(
             "parameters": table(pd.DataFrame(parameter_rows).T),
             "importance": table(importance.to_dataframe().unstack("run"), digits=4),
             "cost": table(comparison.cost),
+            "intervals": None
+            if comparison.intervals is None
+            else table(comparison.intervals, digits=4),
         },
+        "reference": comparison.reference,
         "panels": _PANELS,
         "run_figures": [
             run_figures(r) | {"diagnostics": diagnostics_section(r.diagnostics)["figure"]}

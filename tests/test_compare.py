@@ -112,3 +112,48 @@ def test_compare_command_refuses_mismatched_files(trees, advi_file, tmp_path):
     assert done.returncode == 2
     assert "different test sets" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "c.html").exists()
+
+
+def test_reference_intervals_are_recomputable_from_the_two_files(trees, analyses, tmp_path):
+    """The JSON's intervals: a leave-one-chain-out jackknife over NUTS's chains, by hand."""
+    json_path = tmp_path / "c.json"
+    write_comparison(analyses, html_path=tmp_path / "c.html", json_path=json_path)
+    intervals = json.loads(json_path.read_text())["reference_intervals"]
+    assert intervals["reference"] == "nuts"
+    numbers = intervals["numbers"]
+    y = trees[0]["predictions_constant_data"]["y"].to_numpy() == 1
+    p_advi = trees[0]["predictions"]["p"].to_numpy().mean(axis=(0, 1))
+    p_nuts = trees[1]["predictions"]["p"].to_numpy()  # (chain, draw, test)
+    chains = p_nuts.shape[0]
+
+    def by_hand(keep):
+        p = p_nuts[keep].mean(axis=(0, 1))
+        return {
+            "mean_abs_diff": np.mean(np.abs(p_advi - p)),
+            "accuracy_difference": np.mean((p_advi > 0.5) == y) - np.mean((p > 0.5) == y),
+        }
+
+    for name in ("mean_abs_diff", "accuracy_difference"):
+        full = by_hand(list(range(chains)))[name]
+        left_out = np.array(
+            [by_hand([c for c in range(chains) if c != k])[name] for k in range(chains)]
+        )
+        se = np.sqrt((chains - 1) / chains * np.sum((left_out - left_out.mean()) ** 2))
+        assert numbers[name]["value"] == pytest.approx(full, abs=1e-12)
+        assert numbers[name]["se"] == pytest.approx(se, abs=1e-12)
+        assert numbers[name]["lower"] == pytest.approx(full - 1.959963984540054 * se, abs=1e-12)
+    headline = json.loads(json_path.read_text())
+    assert numbers["std_ratio"]["value"] == pytest.approx(headline["agreement"]["std_ratio"])
+    assert numbers["kendall_tau_importance"]["value"] == pytest.approx(
+        headline["kendall_tau_importance"]
+    )
+    assert numbers["mean_sd_ratio_w0"]["value"] == pytest.approx(
+        headline["weights"]["mean_sd_ratio_w0"]
+    )
+    assert "intervals" in (tmp_path / "c.html").read_text()
+
+
+def test_no_interval_without_chains(analyses):
+    advi, _ = analyses
+    comparison = compare_runs(advi, advi)
+    assert comparison.intervals is None and comparison.reference is None

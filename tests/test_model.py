@@ -5,7 +5,7 @@ from scipy.special import expit
 from scipy.stats import norm
 
 from inference.model import PARAMS, build_model, sample_prior
-from inference.predict import predict_proba
+from inference.predict import predict_proba, row_loglik
 from study.dataset import FEATURES
 from study.preprocess import prepare
 
@@ -16,8 +16,8 @@ def _random_point(model, rng):
 
 @pytest.mark.parametrize("likelihood", ["bernoulli", "normal"])
 def test_unique_rows_with_counts_equal_duplicated_rows(synthetic, likelihood):
-    data = prepare(synthetic, random_state=5)
-    rows = np.repeat(np.arange(len(data.y)), data.weight)
+    data = prepare(synthetic, balance="upsample", random_state=5)
+    rows = np.repeat(np.arange(len(data.y)), data.weight.astype(int))
     options = {"features": FEATURES, "hidden": 4, "likelihood": likelihood}
     weighted = build_model(data.X, data.y, weight=data.weight, **options)
     duplicated = build_model(data.X[rows], data.y[rows], **options)
@@ -30,7 +30,7 @@ def test_unique_rows_with_counts_equal_duplicated_rows(synthetic, likelihood):
 
 
 def test_log_density_is_prior_plus_bernoulli_likelihood(synthetic):
-    data = prepare(synthetic, random_state=5)
+    data = prepare(synthetic)
     model = build_model(
         data.X, data.y, weight=data.weight, features=FEATURES, hidden=3, prior_sigma=2.0
     )
@@ -81,3 +81,19 @@ def test_prior_draws_have_the_prior_scale(synthetic):
     prior = sample_prior(model, draws=500, random_seed=1)
     assert prior["w0"].dims == ("chain", "draw", "feature", "hidden")
     assert float(prior["w0"].std()) == pytest.approx(3.0, rel=0.05)
+
+
+def test_row_loglik_is_the_models_own_term(synthetic):
+    """Per row and draw: the weighted Bernoulli log-likelihood, summing to the potential."""
+    data = prepare(synthetic)
+    model = build_model(data.X, data.y, weight=data.weight, features=FEATURES, hidden=3)
+    draws = sample_prior(model, draws=3, random_seed=2)
+    ll = row_loglik(model, draws)
+    assert ll.dims == ("chain", "draw", "obs") and ll.shape == (1, 3, len(data.y))
+    w0, b0, w1, b1 = (draws[n].to_numpy()[0, 1] for n in PARAMS)
+    p = expit(np.maximum(data.X @ w0 + b0, 0) @ w1 + b1)
+    expected = data.weight * np.where(data.y == 1, np.log(p), np.log1p(-p))
+    np.testing.assert_allclose(ll.to_numpy()[0, 1], expected, rtol=1e-10)
+    point = {n: draws[n].to_numpy()[0, 1] for n in PARAMS}
+    logprior = sum(norm.logpdf(v).sum() for v in point.values())
+    assert float(ll[0, 1].sum()) + logprior == pytest.approx(model.compile_logp()(point))
