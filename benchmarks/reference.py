@@ -1,13 +1,15 @@
-"""Figures of NUTS reference candidates, from their posterior files alone.
+"""Figures of posterior files side by side: NUTS reference candidates, class balances.
 
 ``python -m benchmarks.reference FILE.nc ... [--against LONG.nc] [--json OUT.json]``
 
-Per file: chains × tune × draws, initialisation and balance, fit seconds, leapfrog
-steps (tuning and sampling), test accuracy, weighted F1, log loss, ECE, the mean and max
-between-chain Monte Carlo error of the pooled p̄, the chains converged in their own mode,
-the modes found, the function-space R-hat and ESS, and, with ``--against``, the mean
-|Δp̄| and class agreement with a long reference run. The runs themselves are made with
-``python -m study run --method nuts`` (see benchmarks/README.md).
+Per file: the method, balance and seed; test accuracy, weighted F1, log loss, ECE; for
+NUTS also chains × tune × draws, initialisation, fit seconds, leapfrog steps (tuning and
+sampling), the mean and max between-chain Monte Carlo error of the pooled p̄, the chains
+converged in their own mode, the modes found, the function-space R-hat and ESS; with
+``--against``, the mean |Δp̄| and class agreement with a long reference run. Then the mean
+and range of each figure over the files, and the mean |Δp̄| between every two of them
+(over seeds: the seed-to-seed spread). The runs themselves are made with
+``python -m study run`` (see benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -21,9 +23,7 @@ import numpy as np
 
 def figures(path: Path, *, against: np.ndarray | None = None) -> dict:
     """One file's figures (see the module's docstring)."""
-    from analysis.chains import rhat_ess
     from analysis.metrics import classification_metrics, probabilistic_scores
-    from analysis.modes import group_modes, per_chain_convergence, pooled_mcse
     from inference import posterior_file
 
     tree = posterior_file.load(path)
@@ -31,19 +31,36 @@ def figures(path: Path, *, against: np.ndarray | None = None) -> dict:
     p = tree["predictions"]["p"]
     y = tree["predictions_constant_data"]["y"].to_numpy()
     p_mean = p.mean(("chain", "draw")).to_numpy()
-    mcse = pooled_mcse(p)
-    chains = per_chain_convergence(p)
-    elements = rhat_ess(tree["predictions"].to_dataset())
     record = {
         "file": str(path),
-        "run": f"{config['chains']} × {config['tune']} × {config['draws']}",
-        "init": config["nuts_init"],
+        "method": tree.attrs["method"],
         "balance": config.get("balance", "upsample"),
         "seed": config["seed"],
         "fit_seconds": float(tree.attrs["fit_seconds"]),
-        "leapfrog": int(tree["sample_stats"].attrs["gradient_evaluations"]),
         **classification_metrics(tree),
         **probabilistic_scores(y, p_mean),
+        "p_mean": p_mean.tolist(),
+    }
+    if tree.attrs["method"] == "nuts":
+        record |= _chain_figures(tree, config)
+    if against is not None:
+        record["mean_abs_diff_to_long"] = float(np.mean(np.abs(p_mean - against)))
+        record["agreement_with_long"] = float(np.mean((p_mean > 0.5) == (against > 0.5)))
+    return record
+
+
+def _chain_figures(tree, config: dict) -> dict:
+    from analysis.chains import rhat_ess
+    from analysis.modes import group_modes, per_chain_convergence, pooled_mcse
+
+    p = tree["predictions"]["p"]
+    mcse = pooled_mcse(p)
+    chains = per_chain_convergence(p)
+    elements = rhat_ess(tree["predictions"].to_dataset())
+    return {
+        "run": f"{config['chains']} × {config['tune']} × {config['draws']}",
+        "init": config["nuts_init"],
+        "leapfrog": int(tree["sample_stats"].attrs["gradient_evaluations"]),
         "mcse_mean": float(mcse.mean()),
         "mcse_max": float(mcse.max()),
         "chains_converged": f"{int(chains['converged'].sum())}/{len(chains)}",
@@ -51,12 +68,7 @@ def figures(path: Path, *, against: np.ndarray | None = None) -> dict:
         "rhat_p_max": float(elements["r_hat"].max()),
         "ess_p_median": float(elements["ess_bulk"].median()),
         "ess_p_per_second": float(elements["ess_bulk"].median()) / float(tree.attrs["fit_seconds"]),
-        "p_mean": p_mean.tolist(),
     }
-    if against is not None:
-        record["mean_abs_diff_to_long"] = float(np.mean(np.abs(p_mean - against)))
-        record["agreement_with_long"] = float(np.mean((p_mean > 0.5) == (against > 0.5)))
-    return record
 
 
 def main(argv=None) -> int:
@@ -79,6 +91,10 @@ def main(argv=None) -> int:
                 if k not in skip
             )
         )
+    numeric = [k for k, v in records[0].items() if isinstance(v, float) and k not in skip]
+    for key in numeric:
+        values = np.array([r[key] for r in records])
+        print(f"{key}: mean {values.mean():.4g} (range {values.min():.4g}–{values.max():.4g})")
     if len(records) > 1:  # seed-to-seed spread of the pooled prediction
         means = np.array([r["p_mean"] for r in records])
         pairs = [

@@ -89,6 +89,14 @@ def run_figures(result: RunAnalysis) -> dict[str, str]:
     }
 
 
+def _balance(result: RunAnalysis) -> str:
+    """How the fit balanced the classes, from the stored configuration."""
+    config = result.provenance.get("config", {})
+    if "balance" not in config:
+        return "upsample (written before the option existed)"
+    return str(config["balance"])
+
+
 def provenance(result: RunAnalysis) -> dict[str, str]:
     """Show the provenance facts of a run as text."""
     shown = {key: display(value) for key, value in result.provenance.items()}
@@ -114,6 +122,7 @@ def render_run(result: RunAnalysis, *, title: str) -> str:
         "title": title,
         "method": result.method,
         "metrics": result.metrics,
+        "balance": _balance(result),
         "verdict": result.diagnostics.verdict,
         "verdict_ok": result.diagnostics.ok,
         "figures": run_figures(result),
