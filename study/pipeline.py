@@ -22,6 +22,7 @@ from inference.assemble import assemble
 from inference.contract import MAX_DATA_BYTES, over_cap
 from inference.methods import METHODS
 from inference.model import PARAM_DIMS, build_model, sample_prior
+from inference.nuts import ENSEMBLE
 from inference.predict import predict_proba
 from inference.runtime import Runtime
 from study.config import ConfigError, RunConfig
@@ -83,6 +84,8 @@ def resolve_runtime(config: RunConfig, *, cores: int | None = None) -> tuple[Run
     ------
     inference.backends.BackendError
         A backend is unknown or not installed.
+    study.config.ConfigError
+        The NUTS initialisation needs what the backend cannot do.
 
     Examples
     --------
@@ -91,6 +94,12 @@ def resolve_runtime(config: RunConfig, *, cores: int | None = None) -> tuple[Run
     ('pymc', 1)
     """
     runtime = Runtime.resolve(backend=config.backend, advi_backend=config.advi_backend, cores=cores)
+    if runtime.backend.sampler == "nutpie" and config.nuts_init.startswith(ENSEMBLE):
+        raise ConfigError(
+            f"nuts_init: {config.nuts_init!r} starts each chain from its own point, which "
+            "nutpie does not take; choose another --nuts-init (e.g. jitter+adapt_diag) or "
+            "another --backend"
+        )
     resolved = dataclasses.replace(
         config, backend=runtime.backend.name, advi_backend=runtime.advi_mode
     )

@@ -18,6 +18,8 @@ from inference.model import build_model
 from inference.nuts import fit_nuts
 from inference.predict import predict_proba
 from inference.runtime import Runtime, parallel_chains
+from study.config import ConfigError, RunConfig
+from study.pipeline import resolve_runtime
 from study.preprocess import prepare
 
 # PyTensor's C backend warns that pip-installed PyTensor finds no BLAS (one reason it is slow)
@@ -140,3 +142,18 @@ def test_unknown_precision_is_refused(model):
 
     with pytest.raises(ValueError, match="precision must be one of"):
         jax_logp(model, precision="float16")
+
+
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if BACKENDS[b].sampler != "nutpie"])
+def test_ensemble_start_runs_on_every_backend_that_takes_per_chain_points(backend, model):
+    tree = fit_nuts(
+        model, draws=20, tune=20, chains=2, backend=backend, init="ensemble", random_seed=3
+    )
+    w0 = tree["posterior"]["w0"]
+    assert np.isfinite(w0).all() and w0.sizes["chain"] == 2
+    assert not np.array_equal(w0.isel(chain=0), w0.isel(chain=1))
+
+
+def test_ensemble_start_with_nutpie_is_refused_before_fitting():
+    with pytest.raises(ConfigError, match="nutpie does not take"):
+        resolve_runtime(RunConfig(backend="nutpie", nuts_init="ensemble"))

@@ -65,8 +65,9 @@ def test_same_arrays_as_before_the_reorganisation(method, synthetic):
             if RECORDED["environment"].get(k) != v
         }
         pytest.skip(f"NUTS digests were recorded in another environment: {changed}")
-    # recorded before --balance existed, when every run upsampled
-    config, runtime = resolve_runtime(dataclasses.replace(TINY, balance="upsample"))
+    # recorded before --balance and the ensemble start existed, with the defaults of then
+    before = dataclasses.replace(TINY, balance="upsample", nuts_init="jitter+adapt_diag")
+    config, runtime = resolve_runtime(before)
     runtime.start(chains=TINY.chains)
     if start_jax() != TINY.chains:  # NumPyro draws differently with chains in turn
         pytest.skip(f"recorded with {TINY.chains} chains in parallel on as many JAX devices")
