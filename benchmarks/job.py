@@ -24,16 +24,14 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def _data(seed: int):
+def _data(seed: int, *, balance: str = "upsample"):
+    """Load the real data, balanced; the peer's always by the paper's upsampling."""
     from study.config import RunConfig
     from study.data import load_dataset
     from study.preprocess import prepare
 
     dataset = load_dataset()
-    # the paper's upsampling, as the peer's code writes it out
-    return prepare(
-        dataset, balance="upsample", random_state=RunConfig(seed=seed).seeds()["upsample"]
-    )
+    return prepare(dataset, balance=balance, random_state=RunConfig(seed=seed).seeds()["upsample"])
 
 
 def _ess_median(p: np.ndarray) -> float:
@@ -51,7 +49,7 @@ def _ours(method: str, args) -> dict:
     from inference.predict import predict_proba
     from study.pipeline import resolve_runtime
 
-    data = _data(args.seed)
+    data = _data(args.seed, balance=args.balance)
     model = build_model(data.X, data.y, weight=data.weight, features=data.features)
     config, runtime = resolve_runtime(_config(method, args))
     runtime.start(chains=config.chains)
@@ -79,7 +77,7 @@ def _config(method: str, args):
     if method == "advi":
         # equal steps: a window as long as the run switches the stopping rule off
         return RunConfig(max_steps=args.steps, window=args.steps, **common)
-    return RunConfig(chains=args.chains, tune=args.tune, **common)
+    return RunConfig(chains=args.chains, tune=args.tune, nuts_init=args.nuts_init, **common)
 
 
 def _peer(method: str, args) -> dict:
@@ -89,7 +87,8 @@ def _peer(method: str, args) -> dict:
     from benchmarks import peer_numpyro as peer
 
     data = _data(args.seed)
-    rows = np.repeat(np.arange(len(data.y)), data.weight)  # the upsampled rows, as written
+    # the upsampled rows, as the paper's code wrote them out
+    rows = np.repeat(np.arange(len(data.y)), data.weight.astype(int))
     X, y = data.X[rows], data.y[rows]
     start = time.perf_counter()
     if method == "peer-svi":
@@ -149,6 +148,10 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=2019)
     parser.add_argument("--backend", default="auto")
     parser.add_argument("--advi-backend", default="auto")
+    parser.add_argument(
+        "--balance", default="upsample", help="ours only; the peer always upsamples"
+    )
+    parser.add_argument("--nuts-init", default="jitter+adapt_diag", help="ours only")
     args = parser.parse_args(argv)
     record = run_job(args.name, args)
     args.out.write_text(json.dumps(record))
