@@ -74,3 +74,14 @@ def test_a_nuts_file_is_judged_by_its_pooled_prediction(nuts_file):
     np.testing.assert_allclose(diag.pooled, p.mean(("chain", "draw")))
     weights = xr.DataArray(diag.chains["stacking weight"].to_numpy(), dims="chain")
     np.testing.assert_allclose(diag.stacked, (p.mean("draw") * weights).sum("chain"))
+
+
+def test_one_chain_is_reported_without_an_error_it_cannot_measure():
+    from analysis.run_analysis import analyse_run
+    from inference.testing import tiny_posterior_file
+    from reports.run import render_run
+
+    result = analyse_run(tiny_posterior_file("nuts", chains=1), n_repeats=1)
+    assert not result.diagnostics.ok and "one chain" in result.diagnostics.verdict
+    assert np.isnan(result.diagnostics.mcse).all()
+    assert "How far the pooled prediction can be trusted" in render_run(result, title="one")
