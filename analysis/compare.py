@@ -19,6 +19,7 @@ from scipy.stats import kendalltau, wasserstein_distance
 from sklearn.metrics import f1_score, roc_auc_score
 
 from analysis.alignment import HIDDEN_VARS, match_units, unit_vectors
+from analysis.chains import ChainDiagnostics
 from analysis.diagnostics import draw_kind
 from analysis.jackknife import exceeds_spread, leave_one_chain_out
 from analysis.metrics import SAMPLE_DIMS, predictive_moments
@@ -315,7 +316,9 @@ class Comparison:
     """Results of :func:`compare_runs`.
 
     ``intervals``: :func:`reference_intervals`' table (None without a reference of two
-    or more chains), ``reference`` the label of the run whose chains it varies.
+    or more chains), ``reference`` the label of the run whose chains it varies;
+    ``chains``: per run with Markov chains, how far its pooled prediction can be trusted
+    (:meth:`analysis.chains.ChainDiagnostics.summary`).
     """
 
     labels: tuple[str, str]
@@ -330,6 +333,7 @@ class Comparison:
     fingerprint: str
     reference: str | None = None
     intervals: pd.DataFrame | None = None
+    chains: dict[str, dict] | None = None
 
 
 def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
@@ -383,4 +387,9 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         fingerprint=test_set_fingerprint(a.tree),
         reference=None if intervals is None else labels["ab".index(intervals[0])],
         intervals=None if intervals is None else intervals[1],
+        chains={
+            label: run.diagnostics.summary()
+            for label, run in zip(labels, (a, b), strict=True)
+            if isinstance(run.diagnostics, ChainDiagnostics)
+        },
     )

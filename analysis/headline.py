@@ -49,6 +49,7 @@ def headline(comparison: Comparison) -> dict[str, Any]:
             for label in (a, b)
         },
         "reference_intervals": _intervals(comparison),
+        "chains": comparison.chains or {},
     }
 
 

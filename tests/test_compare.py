@@ -151,6 +151,14 @@ def test_reference_intervals_are_recomputable_from_the_two_files(trees, analyses
         headline["weights"]["mean_sd_ratio_w0"]
     )
     assert "intervals" in (tmp_path / "c.html").read_text()
+    chains = headline["chains"]
+    assert set(chains) == {"nuts"}  # ADVI has no chains to judge
+    assert chains["nuts"]["chains"] == chains_of(trees[1])
+    assert sum(chains["nuts"]["stacking_weights"]) == pytest.approx(1.0)
+
+
+def chains_of(tree):
+    return tree["posterior"].sizes["chain"]
 
 
 def test_no_interval_without_chains(analyses):
