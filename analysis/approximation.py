@@ -63,7 +63,7 @@ def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
     """Judge the approximation of a posterior file from what its fit stored."""
     khat = psis_khat(tree)
     trace = loss_trace(tree) if "vi_history" in tree.children else None
-    converged = trace is None or bool(trace.attrs["converged"])
+    converged = None if trace is None else bool(trace.attrs["converged"])
     ok, verdict = advi_verdict(khat, converged)
     return ApproximationDiagnostics(
         khat=khat, trace=trace, ess_p=draw_count(tree), ok=ok, verdict=verdict
@@ -89,29 +89,36 @@ def psis_khat(tree: xr.DataTree) -> float:
     return float(khat)
 
 
-def advi_verdict(khat: float, converged: bool) -> tuple[bool, str]:
-    """Judge an ADVI fit in plain words from its k-hat and whether its loss converged.
+def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
+    """Judge an approximation in plain words from its k-hat and whether its loss converged.
+
+    ``converged`` is None for a method without an optimisation loss (Laplace).
 
     Returns
     -------
     ok : bool
-        Whether the loss converged and k-hat is at most :data:`KHAT_MAX`.
+        Whether the loss (if any) converged and k-hat is at most :data:`KHAT_MAX`.
     text : str
         The verdict, one paragraph.
     """
-    stop = "The loss converged" if converged else "The loss had NOT converged at max_steps"
+    stop = {True: "The loss converged", False: "The loss had NOT converged at max_steps"}
     if np.isnan(khat):
         quality = f"too few draws (< {PSIS_MIN_DRAWS}) to estimate Pareto k-hat"
     elif khat > KHAT_MAX:
         quality = (
-            f"Pareto k-hat {khat:.2f} > {KHAT_MAX}: the mean-field approximation is far from "
+            f"Pareto k-hat {khat:.2f} > {KHAT_MAX}: the approximation is far from "
             "the posterior, so its uncertainties should not be trusted"
         )
     elif khat > 0.5:
         quality = f"Pareto k-hat {khat:.2f}: the approximation is usable but rough"
     else:
         quality = f"Pareto k-hat {khat:.2f}: the approximation is close to the posterior"
-    return converged and khat <= KHAT_MAX, f"{stop}; {quality}."
+    text = (
+        f"{quality[0].upper()}{quality[1:]}."
+        if converged is None
+        else f"{stop[converged]}; {quality}."
+    )
+    return converged is not False and khat <= KHAT_MAX, text
 
 
 def loss_trace(tree: xr.DataTree, *, window: int = 100) -> xr.Dataset:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from inference import advi, nuts
+from inference import advi, laplace, nuts
 from inference.fit import MethodFit
 
 __all__ = ["METHODS", "DrawKind", "Method", "method_of"]
@@ -89,6 +89,14 @@ METHODS: dict[str, Method] = {
                 )
             },
             summary="NUTS (the reference: exact up to Monte Carlo error)",
+        ),
+        Method(
+            name="laplace",
+            fit=laplace.fit,
+            options=("draws",),
+            draws="independent",
+            stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
+            summary="Laplace approximation (a Gaussian at a posterior mode, from a prior draw)",
         ),
     )
 }

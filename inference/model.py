@@ -128,14 +128,18 @@ def build_model(
 
 
 def sample_prior(
-    model: pm.Model, *, draws: int = 1000, random_seed: int | None = None
+    model: pm.Model,
+    *,
+    draws: int = 1000,
+    random_seed: int | np.random.Generator | None = None,
+    var_names: Sequence[str] = PARAMS,
 ) -> xr.Dataset:
-    """Draw the parameters from their prior.
+    """Draw the parameters (``var_names``: of any model) from their prior.
 
     Returns
     -------
     xarray.Dataset
-        :data:`PARAMS` with dims ``(chain, draw, ...)``, one chain.
+        ``var_names`` (:data:`PARAMS`) with dims ``(chain, draw, ...)``, one chain.
 
     Examples
     --------
@@ -148,5 +152,5 @@ def sample_prior(
         # only the parameters are drawn, and the likelihood potential has no
         # bearing on their prior: PyMC's warning about potentials does not apply
         warnings.filterwarnings("ignore", message="The effect of Potentials", category=UserWarning)
-        tree = pm.sample_prior_predictive(draws, var_names=list(PARAMS), random_seed=random_seed)
+        tree = pm.sample_prior_predictive(draws, var_names=list(var_names), random_seed=random_seed)
     return tree["prior"].to_dataset()

@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 import pymc as pm
 
-from inference.model import PARAMS, sample_prior
+from inference.model import sample_prior
 
 __all__ = ["map_starts"]
 
@@ -31,7 +31,8 @@ def map_starts(
     Parameters
     ----------
     model : pymc.Model
-        The network from :func:`inference.model.build_model`.
+        The network from :func:`inference.model.build_model`, or any model whose free
+        variables are untransformed.
     chains : int
         Starting points wanted.
     random_seed : int or numpy.random.Generator, optional
@@ -40,12 +41,12 @@ def map_starts(
     Returns
     -------
     list of dict
-        Per chain, :data:`~inference.model.PARAMS` -> value at a local posterior mode.
+        Per chain, each free variable's value at a local posterior mode.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from inference.model import build_model
+    >>> from inference.model import PARAMS, build_model
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(40, 2))
     >>> model = build_model(X, (X[:, 0] > 0).astype(int), features=["a", "b"], hidden=3)
@@ -58,15 +59,16 @@ def map_starts(
     >>> bool(logp(starts[0]) > at_prior)  # optimised: the posterior density rose
     True
     """
-    draws = sample_prior(model, draws=chains, random_seed=random_seed)
+    names = [rv.name for rv in model.free_RVs]
+    draws = sample_prior(model, draws=chains, random_seed=random_seed, var_names=names)
     starts = []
     for k in range(chains):
-        initial = {n: draws[n].isel(chain=0, draw=k).to_numpy() for n in PARAMS}
+        initial = {n: draws[n].isel(chain=0, draw=k).to_numpy() for n in names}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             point = pm.find_MAP(
                 initvals=initial, jitter=False, progressbar=False, model=model, method="L-BFGS-B"
             )
-        starts.append({n: np.asarray(point[n], dtype=float) for n in PARAMS})
+        starts.append({n: np.asarray(point[n], dtype=float) for n in names})
     logger.info("optimised %d starting points from prior draws", chains)
     return starts

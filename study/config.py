@@ -200,7 +200,7 @@ class RunConfig:
         Examples
         --------
         >>> sorted(RunConfig(seed=1).seeds())
-        ['advi', 'nuts', 'prior', 'upsample']
+        ['advi', 'laplace', 'nuts', 'prior', 'upsample']
         """
         names = ("upsample", "prior", *METHODS)
         return {n: int(random_stream(self.seed, n).generate_state(1)[0]) for n in names}

@@ -134,6 +134,10 @@ def test_psis_khat_separates_good_from_bad_approximations():
     assert np.isnan(approximation.psis_khat(xr.DataTree.from_dict({"sample_stats": few})))
     ok, text = approximation.advi_verdict(np.nan, True)
     assert not ok and "too few draws" in text
+    ok, text = approximation.advi_verdict(0.3, None)  # no loss to judge (Laplace)
+    assert ok and text.startswith("Pareto k-hat 0.30") and "loss" not in text
+    ok, text = approximation.advi_verdict(0.3, False)
+    assert not ok and "NOT converged" in text
 
 
 def test_nuts_diagnostics_tables(nuts_file):
