@@ -221,6 +221,35 @@ def pooled_stability(
     return fig
 
 
+def cost_fidelity(table: pd.DataFrame, *, reference: str) -> Figure:
+    """Fit seconds against mean |Δp̄| to the reference, one point per method (log scales).
+
+    ``table``: :attr:`analysis.leaderboard.Leaderboard.table`; the reference's own Monte
+    Carlo floor of the mean |Δp̄| is drawn as a line.
+    """
+    fig = _figure(5.5, 4.2)
+    ax = fig.subplots()
+    others = table.drop(index=reference)
+    for label, row in others.iterrows():
+        ax.scatter(row["fit_seconds"], row["mean_abs_diff"], color="k")
+        ax.annotate(
+            str(label),
+            (row["fit_seconds"], row["mean_abs_diff"]),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    floor = table.loc[reference, "mean_abs_diff_null"]
+    if np.isfinite(floor) and floor > 0:
+        ax.axhline(floor, color="red", linestyle=":", label=f"{reference}'s own error")
+        ax.legend()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("fit seconds")
+    ax.set_ylabel(f"mean |p̄ − p̄({reference})|")
+    return fig
+
+
 def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
     """Per-test-simulation predictive std of run A against run B, with the diagonal."""
     fig = _figure(4.8, 4.5)
@@ -245,13 +274,14 @@ def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, st
     return fig
 
 
-def reliability_overlay(bins: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
-    """Both runs' reliability diagrams on one set of axes."""
+def reliability_overlay(bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...]) -> Figure:
+    """Every run's reliability diagram on one set of axes."""
     fig = _figure(4.8, 4.5)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
-    for data, label, marker in zip(bins, labels, ("o", "s"), strict=True):
-        ax.plot(data["predicted"], data["observed"], marker=marker, label=label)
+    markers = ("o", "s", "^", "v", "D", "P", "X", "*")
+    for k, (data, label) in enumerate(zip(bins, labels, strict=True)):
+        ax.plot(data["predicted"], data["observed"], marker=markers[k % len(markers)], label=label)
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed frequency of propagation")
     ax.legend()

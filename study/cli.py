@@ -96,10 +96,22 @@ def _add_repeats(parser: argparse.ArgumentParser) -> None:
 
 def _add_compare(commands) -> None:
     compare = commands.add_parser(
-        "compare", help="compare two posterior files of the same test set (e.g. ADVI and NUTS)"
+        "compare",
+        help="compare two posterior files of the same test set (e.g. ADVI and NUTS), or "
+        "score several against a --reference (a leaderboard)",
     )
-    compare.add_argument("a", type=Path, help="first posterior file (A)")
-    compare.add_argument("b", type=Path, help="second posterior file (B)")
+    compare.add_argument(
+        "files",
+        type=Path,
+        nargs="+",
+        help="two posterior files (A then B), or, with --reference, any number",
+    )
+    compare.add_argument(
+        "--reference",
+        type=Path,
+        help="score every file against this one (e.g. runs/nuts.nc): a leaderboard "
+        "(it may also be among the files)",
+    )
     compare.add_argument(
         "-o",
         "--output",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analysis.compare import check_comparable
+from analysis.compare import ComparisonError, check_comparable
 from analysis.run_analysis import analyse_run
 from analysis.sweep import PRINTED_METRICS
 from inference import posterior_file
@@ -19,7 +19,7 @@ from study.data import load_dataset
 from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verify_paper_files
 from study.options import config_from
 from study.pipeline import RunResult, check_file_size, fit_to_file, resolve_runtime
-from study.reporting import write_comparison, write_report
+from study.reporting import write_comparison, write_leaderboard, write_report
 from study.sweep import SweepResult, run_sweep
 from study.tasks import plan
 
@@ -74,16 +74,30 @@ def report(args: argparse.Namespace) -> int:
 
 
 def compare(args: argparse.Namespace) -> int:
-    """Compare two posterior files of the same test set."""
+    """Compare two posterior files of the same test set, or score several against a reference."""
+    files = list(dict.fromkeys(args.files))  # each file once, in order
+    if args.reference is not None:
+        files = [f for f in files if f.resolve() != args.reference.resolve()]
+    elif len(files) != 2:
+        raise ComparisonError(
+            f"compare takes two files, or any number with --reference (got {len(files)})"
+        )
+    inputs = [*files, *([args.reference] if args.reference else [])]
     for output in (args.output, args.json):
         if output is not None:
-            check_output(output, inputs=[args.a, args.b])
+            check_output(output, inputs=inputs)
     if args.json is not None and args.json.resolve() == args.output.resolve():
         raise OutputError(f"cannot write {args.json}: it is also the HTML output")
-    trees = (posterior_file.load(args.a), posterior_file.load(args.b))
-    check_comparable(*trees)  # before the analyses, which take a while
-    analyses = tuple(analyse_run(t, n_repeats=args.repeats) for t in trees)
-    write_comparison(analyses, html_path=args.output, json_path=args.json)
+    trees = [posterior_file.load(f) for f in inputs]
+    for tree in trees[1:]:
+        check_comparable(trees[0], tree)  # before the analyses, which take a while
+    analyses = [analyse_run(t, n_repeats=args.repeats) for t in trees]
+    if args.reference is None:
+        write_comparison(tuple(analyses), html_path=args.output, json_path=args.json)
+    else:
+        write_leaderboard(
+            analyses[:-1], reference=analyses[-1], html_path=args.output, json_path=args.json
+        )
     print(args.output if args.json is None else f"{args.output}, {args.json}")
     return 0
 

@@ -1,4 +1,4 @@
-"""The reports of analysed posterior files: one run's, and the comparison of two.
+"""The reports of analysed posterior files: one run's, the comparison of two, a leaderboard.
 
 Each file is analysed once (:func:`analysis.run_analysis.analyse_run`); the analysis
 feeds its report and any comparison it takes part in.
@@ -9,17 +9,20 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import xarray as xr
 
 from analysis.compare import Comparison, compare_runs
 from analysis.headline import headline
+from analysis.leaderboard import Leaderboard, leaderboard
 from analysis.run_analysis import RunAnalysis, analyse_run
 from inference.atomic import atomic_write
 from reports import render_comparison, render_run, write_html
+from reports.leaderboard import leaderboard_json, render_leaderboard
 
-__all__ = ["write_comparison", "write_report"]
+__all__ = ["write_comparison", "write_leaderboard", "write_report"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,3 +112,27 @@ def write_comparison(
         atomic_write(json_path, text + "\n")
     logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
     return comparison
+
+
+def write_leaderboard(
+    analyses: Sequence[RunAnalysis],
+    *,
+    reference: RunAnalysis,
+    html_path: Path,
+    json_path: Path | None = None,
+) -> Leaderboard:
+    """Score analysed files against a reference; write the leaderboard page and, optionally, JSON.
+
+    Raises
+    ------
+    analysis.compare.ComparisonError
+        A file's test set or network differs from the reference's.
+    """
+    start = time.perf_counter()
+    board = leaderboard(analyses, reference=reference)
+    write_html(render_leaderboard(board, title=f"Leaderboard against {board.reference}"), html_path)
+    if json_path is not None:
+        text = json.dumps(leaderboard_json(board), indent=2, sort_keys=True)
+        atomic_write(json_path, text + "\n")
+    logger.info("wrote %s (%.1f s)", html_path, time.perf_counter() - start)
+    return board

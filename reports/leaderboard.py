@@ -1,0 +1,56 @@
+"""The leaderboard page: every method scored against one reference, and its JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from analysis import plots
+from analysis.leaderboard import Leaderboard
+from reports.html import ENV, figure_uri, table
+
+__all__ = ["leaderboard_json", "render_leaderboard"]
+
+
+def render_leaderboard(board: Leaderboard, *, title: str) -> str:
+    """Render a :class:`~analysis.leaderboard.Leaderboard` as one HTML page.
+
+    Returns
+    -------
+    str
+        The whole HTML document.
+    """
+    labels = tuple(board.table.index)
+    reliability = [next(iter(board.comparisons.values())).reliability[1]] + [
+        c.reliability[0] for c in board.comparisons.values()
+    ]
+    context = {
+        "title": title,
+        "reference": board.reference,
+        "conclusion": board.conclusion,
+        "table": table(board.table, digits=4),
+        "figures": {
+            "cost": figure_uri(plots.cost_fidelity(board.table, reference=board.reference)),
+            "reliability": figure_uri(plots.reliability_overlay(tuple(reliability), labels=labels)),
+        },
+    }
+    return ENV.get_template("leaderboard.html.j2").render(**context)
+
+
+def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
+    """Return the leaderboard's numbers, JSON-ready: NaN as null, one object per row."""
+
+    def number(value):
+        if isinstance(value, bool | np.bool_):
+            return bool(value)
+        return None if value is None or not np.isfinite(value) else float(value)
+
+    return {
+        "reference": board.reference,
+        "conclusion": board.conclusion,
+        "rows": {
+            str(label): {k: number(v) for k, v in row.items()}
+            for label, row in board.table.iterrows()
+        },
+    }
