@@ -1,6 +1,8 @@
 """The Laplace approximation: a Gaussian at a posterior mode, with the log density's curvature.
 
-The method ``"laplace"`` of :data:`inference.methods.METHODS`. The mode is found from a prior
+The methods ``"laplace"`` (one mode) and ``"ensemble"`` (a deep ensemble: several modes,
+each from its own prior draw, a Gaussian around each, their mixture) of
+:data:`inference.methods.METHODS`. The mode is found from a prior
 draw by PyMC's ``find_MAP`` (:func:`inference.starts.map_starts`; the model's initial point,
 all weights zero, is a saddle of a ReLU network), the precision is minus the Hessian of the
 model's own log density there (``Model.compile_d2logp``), and draws come from the Gaussian.
@@ -20,13 +22,14 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 from pymc.blocking import DictToArrayBijection
+from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from inference.fit import MethodFit
 from inference.runtime import Runtime
 from inference.starts import map_starts
 
-__all__ = ["MIN_PRECISION", "fit", "fit_laplace"]
+__all__ = ["MIN_PRECISION", "fit", "fit_ensemble", "fit_laplace"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +37,8 @@ logger = logging.getLogger(__name__)
 MIN_PRECISION = 1e-3
 
 
-def _precision(model: pm.Model, mode: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
+def _precision(hessian, mode: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
     """Minus the Hessian of the log density at ``mode``, eigenvalues floored; floored count."""
-    hessian = model.compile_d2logp(negate_output=False)
     values, vectors = np.linalg.eigh(-np.asarray(hessian(mode), dtype=float))
     floored = int(np.sum(values < MIN_PRECISION))
     values = np.maximum(values, MIN_PRECISION)
@@ -44,29 +46,41 @@ def _precision(model: pm.Model, mode: dict[str, np.ndarray]) -> tuple[np.ndarray
 
 
 def fit_laplace(
-    model: pm.Model, *, draws: int = 1000, random_seed: int | None = None
+    model: pm.Model,
+    *,
+    draws: int = 1000,
+    members: int = 1,
+    random_seed: int | None = None,
 ) -> tuple[xr.Dataset, xr.Dataset, dict]:
-    """Fit the Laplace approximation and draw from it.
+    """Fit the Laplace approximation (or an ensemble of them) and draw from it.
+
+    With ``members`` > 1, each member is the Laplace approximation at its own mode, found
+    from its own prior draw, and the approximation is their equal-weight mixture: a deep
+    ensemble with a Gaussian around each member. Its draws are stored one chain per member;
+    ``log_q`` is the mixture's density.
 
     Parameters
     ----------
     model : pymc.Model
         A model whose free variables are untransformed (the network; any Gaussian model).
     draws : int
-        Draws from the Gaussian.
+        Draws from each member's Gaussian.
+    members : int
+        Modes, one chain of draws each.
     random_seed : int, optional
-        Seeds the prior draw the mode is searched from, and the draws.
+        Seeds the prior draws the modes are searched from, and the draws.
 
     Returns
     -------
     posterior : xarray.Dataset
-        The free variables, dims ``(chain, draw, ...)``, one chain.
+        The free variables, dims ``(chain, draw, ...)``, one chain per member.
     draw_stats : xarray.Dataset
         ``lp`` and ``log_q`` per draw.
     info : dict
-        ``floored_directions`` (Hessian eigenvalues raised to the floor) and ``mode_lp``
-        (log density at the mode). No gradient count: ``find_MAP`` does not report its
-        optimiser's, so a comparison shows none.
+        ``floored_directions`` (Hessian eigenvalues raised to the floor, over the members),
+        ``mode_lp`` (the highest log density at a member's mode) and ``members``. No
+        gradient count: ``find_MAP`` does not report its optimiser's, so a comparison shows
+        none.
 
     Examples
     --------
@@ -82,37 +96,49 @@ def fit_laplace(
     >>> gap = (stats["lp"] - stats["log_q"]).to_numpy()
     >>> bool(gap.max() - gap.min() < 1e-8)
     True
+    >>> posterior, stats, info = fit_laplace(model, draws=50, members=3, random_seed=1)
+    >>> posterior["mu"].sizes["chain"], info["members"]  # one mode: three equal members
+    (3, 3)
     """
     if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
         raise ValueError("the Laplace approximation here handles untransformed variables only")
     rng = np.random.default_rng(random_seed)
-    (start,) = map_starts(model, chains=1, random_seed=rng)
     names = [v.name for v in model.value_vars]
-    mode = {n: np.asarray(start[n], dtype=float) for n in names}
-    precision, floored = _precision(model, mode)
-    raveled = DictToArrayBijection.map(mode)
-    gaussian = multivariate_normal(raveled.data, np.linalg.inv(precision), allow_singular=False)
-    flat = np.atleast_2d(gaussian.rvs(size=draws, random_state=rng))
-    logp = model.compile_logp()
-    points = [DictToArrayBijection.rmap(raveled._replace(data=row)) for row in flat]
-    lp = np.array([logp(point) for point in points])
-    log_q = gaussian.logpdf(flat).reshape(-1)
+    logp, hessian = model.compile_logp(), model.compile_d2logp(negate_output=False)
+    gaussians, raveled, floored, mode_lp = [], None, 0, -np.inf
+    for start in map_starts(model, chains=members, random_seed=rng):
+        mode = {n: np.asarray(start[n], dtype=float) for n in names}
+        precision, count = _precision(hessian, mode)
+        raveled = DictToArrayBijection.map(mode)
+        gaussians.append(multivariate_normal(raveled.data, np.linalg.inv(precision)))
+        floored, mode_lp = floored + count, max(mode_lp, float(logp(mode)))
+    size = raveled.data.size
+    flat = np.stack([g.rvs(size=draws, random_state=rng).reshape(draws, size) for g in gaussians])
+    components = np.stack([g.logpdf(flat.reshape(-1, size)).reshape(-1) for g in gaussians])
+    log_q = (logsumexp(components, axis=0) - np.log(members)).reshape(members, draws)
+    points = [
+        [DictToArrayBijection.rmap(raveled._replace(data=row)) for row in chain] for chain in flat
+    ]
+    lp = np.array([[logp(point) for point in chain] for chain in points])
     dims = {
         n: model.named_vars_to_dims.get(n) or tuple(f"{n}_dim_{i}" for i in range(mode[n].ndim))
         for n in names
     }
+    sample = {"chain": np.arange(members), "draw": np.arange(draws)}
     posterior = xr.Dataset(
-        {n: (("chain", "draw", *dims[n]), np.stack([p[n] for p in points])[None]) for n in names},
-        coords={"chain": [0], "draw": np.arange(draws)}
+        {
+            n: (("chain", "draw", *dims[n]), np.array([[p[n] for p in chain] for chain in points]))
+            for n in names
+        },
+        coords=sample
         | {d: list(model.coords[d]) for n in names for d in dims[n] if d in model.coords},
     )
     stats = xr.Dataset(
-        {"lp": (("chain", "draw"), lp[None]), "log_q": (("chain", "draw"), log_q[None])},
-        coords={"chain": [0], "draw": np.arange(draws)},
+        {"lp": (("chain", "draw"), lp), "log_q": (("chain", "draw"), log_q)}, coords=sample
     )
     if floored:
         logger.warning("Laplace: %d directions of non-positive curvature floored", floored)
-    info = {"floored_directions": floored, "mode_lp": float(logp(mode))}
+    info = {"floored_directions": floored, "mode_lp": mode_lp, "members": members}
     return posterior, stats, info
 
 
@@ -130,8 +156,31 @@ def fit(
     -------
     MethodFit
         ``sample_stats``: ``lp`` and ``log_q`` per draw, for PSIS, with attrs
-        ``floored_directions`` and ``mode_lp``.
+        ``floored_directions``, ``mode_lp`` and ``members``.
     """
     posterior, stats, info = fit_laplace(model, draws=draws, random_seed=random_seed)
+    stats.attrs.update(info)
+    return MethodFit(posterior=posterior, sample_stats=stats)
+
+
+def fit_ensemble(
+    model: pm.Model,
+    *,
+    runtime: Runtime,
+    random_seed: int,
+    progressbar: bool = False,
+    draws: int,
+    chains: int,
+) -> MethodFit:
+    """Fit an ensemble of ``chains`` Laplace approximations (:func:`fit_laplace`).
+
+    Returns
+    -------
+    MethodFit
+        As :func:`fit`, one chain per member.
+    """
+    posterior, stats, info = fit_laplace(
+        model, draws=draws, members=chains, random_seed=random_seed
+    )
     stats.attrs.update(info)
     return MethodFit(posterior=posterior, sample_stats=stats)

@@ -98,6 +98,15 @@ METHODS: dict[str, Method] = {
             stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
             summary="Laplace approximation (a Gaussian at a posterior mode, from a prior draw)",
         ),
+        Method(
+            name="ensemble",
+            fit=laplace.fit_ensemble,
+            options=("draws", "chains"),
+            draws="independent",
+            stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
+            summary="deep ensemble: --chains Laplace approximations at modes from prior draws, "
+            "mixed",
+        ),
     )
 }
 

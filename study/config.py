@@ -133,7 +133,7 @@ class RunConfig:
         check=_at_most("draw", _at_least_two),
     )
     tune: int = _option(500, "NUTS: tuning steps per chain", check=_positive)
-    chains: int = _option(8, "NUTS: chains", check=_at_most("chain", _positive))
+    chains: int = _option(8, "NUTS: chains; ensemble: members", check=_at_most("chain", _positive))
     target_accept: float = _option(
         0.8, "NUTS: target acceptance rate of the step-size adaptation", check=_probability
     )
@@ -200,7 +200,7 @@ class RunConfig:
         Examples
         --------
         >>> sorted(RunConfig(seed=1).seeds())
-        ['advi', 'laplace', 'nuts', 'prior', 'upsample']
+        ['advi', 'ensemble', 'laplace', 'nuts', 'prior', 'upsample']
         """
         names = ("upsample", "prior", *METHODS)
         return {n: int(random_stream(self.seed, n).generate_state(1)[0]) for n in names}

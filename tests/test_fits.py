@@ -110,15 +110,22 @@ def test_laplace_recovers_a_correlated_gaussian_posterior():
     assert gap.max() - gap.min() < 1e-5 and info["floored_directions"] == 0
     again, _, _ = fit_laplace(model, draws=20_000, random_seed=5)
     np.testing.assert_array_equal(again["beta"], posterior["beta"])
+    # one mode, three members: the mixture is that Gaussian again, the ratio still constant
+    mixed, stats, info = fit_laplace(model, draws=2000, members=3, random_seed=6)
+    assert mixed["beta"].sizes["chain"] == 3 and info["members"] == 3
+    gap = (stats["lp"] - stats["log_q"]).to_numpy()
+    assert gap.max() - gap.min() < 1e-5
+    np.testing.assert_allclose(np.cov(mixed["beta"].to_numpy().reshape(-1, 2).T), cov, rtol=0.1)
 
 
-def test_laplace_writes_a_file_that_passes_the_contract(synthetic, tmp_path):
+@pytest.mark.parametrize(("method", "chains"), [("laplace", 1), ("ensemble", 2)])
+def test_laplace_writes_a_file_that_passes_the_contract(synthetic, tmp_path, method, chains):
     from inference import posterior_file
     from study.pipeline import fit_to_file
     from tests.conftest import TINY
 
-    result = fit_to_file("laplace", synthetic, TINY, out=tmp_path)
+    result = fit_to_file(method, synthetic, TINY, out=tmp_path)
     tree = posterior_file.load(result.path)  # checked against the contract on reading
-    assert tree.attrs["method"] == "laplace" and tree["posterior"].sizes["chain"] == 1
+    assert tree.attrs["method"] == method and tree["posterior"].sizes["chain"] == chains
     assert set(tree["sample_stats"].data_vars) >= {"lp", "log_q"}
     assert "Pareto k-hat" in result.report.read_text()
