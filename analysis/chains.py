@@ -280,7 +280,6 @@ def nuts_verdict(
     text : str
         The verdict, one paragraph.
     """
-    notes, facts = [], []
     n = len(chains)
     if n < 2:
         return False, (
@@ -290,19 +289,15 @@ def nuts_verdict(
     error, worst = float(mcse.mean()), float(mcse.max())
     moved = float(saturation["mean_abs_diff_to_all"].iloc[-2])
     stable = error <= MCSE_TARGET and moved <= MCSE_TARGET
-    statement = (
-        f"the pooled prediction of {n} chains carries a Monte Carlo error of {error:.4f} "
-        f"per test simulation on average (at most {worst:.4f}), from which modes the "
-        f"chains found; adding the last chain moved it by {moved:.4f} on average"
+    headline = (
+        f"{'Stable' if stable else 'NOT stable'} to its stated error: the pooled prediction "
+        f"of {n} chains carries a Monte Carlo error of {error:.4f} per test simulation on "
+        f"average (at most {worst:.4f}), from which modes the chains found, and adding the "
+        f"last chain moved it by {moved:.4f} on average"
+        + ("" if stable else f" (want both <= {MCSE_TARGET}: more chains would move it)")
+        + "."
     )
-    (facts if stable else notes).append(
-        statement + ("" if stable else f" (want both <= {MCSE_TARGET}): more chains would move it")
-    )
-    modes = int(chains["mode"].nunique())
-    facts.append(
-        f"the chains found {modes} distinct mode{'s' if modes > 1 else ''} "
-        "(chains whose predictions agree within their own error are one)"
-    )
+    notes = []
     unconverged = chains.index[~chains["converged"].astype(bool)].tolist()
     if unconverged:
         weight = float(chains.loc[unconverged, "stacking weight"].sum())
@@ -327,12 +322,14 @@ def nuts_verdict(
             f"the step size of chain(s) {', '.join(map(str, collapsed))} collapsed "
             "(below a quarter of the median)"
         )
+    modes = int(chains["mode"].nunique())
     p = convergence.loc["p (function space)"]
-    facts.append(
+    facts = [
+        f"the chains found {modes} distinct mode{'s' if modes > 1 else ''} (chains whose "
+        "predictions agree within their own error are one)",
         f"across chains, R-hat of p is at most {p['max R-hat']:.3f} and bulk ESS at least "
         f"{p['min ESS bulk']:.0f} (chains in different modes need not pass R-hat <= "
-        f"{RHAT_MAX}; the error above is what counts)"
-    )
-    if not notes:
-        return True, "Stable: " + "; ".join(facts) + "."
-    return False, "Caution: " + "; ".join(notes) + ". Also: " + "; ".join(facts) + "."
+        f"{RHAT_MAX}; the error above is what counts)",
+    ]
+    text = headline + (" Caution: " + "; ".join(notes) + "." if notes else "")
+    return stable and not notes, text + " Also: " + "; ".join(facts) + "."
