@@ -75,9 +75,9 @@ def report(args: argparse.Namespace) -> int:
 
 def compare(args: argparse.Namespace) -> int:
     """Compare two posterior files of the same test set, or score several against a reference."""
-    files = list(dict.fromkeys(args.files))  # each file once, in order
-    if args.reference is not None:
-        files = [f for f in files if f.resolve() != args.reference.resolve()]
+    files = list(args.files)  # two-file compare may compare a file with itself
+    if args.reference is not None:  # each file once, in order, the reference apart
+        files = [f for f in dict.fromkeys(files) if f.resolve() != args.reference.resolve()]
     elif len(files) != 2:
         raise ComparisonError(
             f"compare takes two files, or any number with --reference (got {len(files)})"
