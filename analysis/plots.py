@@ -15,13 +15,14 @@ from analysis.metrics import CLASSES
 _CLASS_COLOURS = {0: "#1f77b4", 1: "#d62728"}
 
 
-def _figure(width: float, height: float) -> Figure:
+def new_figure(width: float, height: float) -> Figure:
+    """Return an empty figure of ``width`` × ``height`` inches, laid out to fit."""
     return Figure(figsize=(width, height), layout="constrained")
 
 
 def prior_posterior(densities: xr.Dataset) -> Figure:
     """Pooled prior and posterior densities per parameter (the paper's Fig. 3)."""
-    fig = _figure(8, 5)
+    fig = new_figure(8, 5)
     axes = fig.subplots(2, 2).ravel()
     for ax, name in zip(axes, densities["variable"].values, strict=True):
         row = densities.sel(variable=name)
@@ -58,7 +59,7 @@ def _heatmap(ax, values: xr.DataArray, *, title: str, cmap: str, centred: bool) 
 
 def weight_heatmaps(moments: xr.Dataset) -> Figure:
     """Heatmaps of posterior mean and sd of ``w0`` and ``w1`` (the paper's Fig. 4)."""
-    fig = _figure(10, 6)
+    fig = new_figure(10, 6)
     axes = fig.subplots(2, 2, height_ratios=[4, 1])
     for col, stat in enumerate(("mean", "sd")):
         centred = stat == "mean"
@@ -85,7 +86,7 @@ def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
 
     Colour is the true class; crosses mark misclassified test simulations.
     """
-    fig = _figure(10, 4)
+    fig = new_figure(10, 4)
     hist_ax, scatter_ax = fig.subplots(1, 2)
     mean, std, y = (moments[k].to_numpy() for k in ("mean", "std", "y"))
     wrong = (mean > threshold) != (y == 1)
@@ -118,7 +119,7 @@ def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
 
 def reliability_diagram(bins: xr.Dataset) -> Figure:
     """Observed frequency against mean prediction per bin, with the diagonal."""
-    fig = _figure(4.5, 4.5)
+    fig = new_figure(4.5, 4.5)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
     ax.plot(bins["predicted"], bins["observed"], marker="o", color="black", label="model")
@@ -130,7 +131,7 @@ def reliability_diagram(bins: xr.Dataset) -> Figure:
 
 def importance(summary: xr.Dataset) -> Figure:
     """F1 drop per feature with its interval, and class-wise predictive std (Fig. 6)."""
-    fig = _figure(10, 4)
+    fig = new_figure(10, 4)
     drop_ax, std_ax = fig.subplots(1, 2)
     features = [str(f) for f in summary["feature"].values]
     position = np.arange(len(features))
@@ -163,7 +164,7 @@ def importance(summary: xr.Dataset) -> Figure:
 
 def loss_trace(trace: xr.Dataset) -> Figure:
     """ADVI loss per step, its running mean, and where the fit stopped."""
-    fig = _figure(8, 3.5)
+    fig = new_figure(8, 3.5)
     ax = fig.subplots()
     steps = np.arange(trace.sizes["iteration"])
     ax.plot(steps, trace["loss"], color="lightgrey", linewidth=0.5, label="loss")
@@ -180,7 +181,7 @@ def loss_trace(trace: xr.Dataset) -> Figure:
 
 def rhat_histogram(rhat: pd.Series | np.ndarray) -> Figure:
     """Histogram of the function-space R-hat of every test prediction."""
-    fig = _figure(4.5, 3.5)
+    fig = new_figure(4.5, 3.5)
     ax = fig.subplots()
     values = np.asarray(rhat)
     values = values[np.isfinite(values)]
@@ -195,64 +196,9 @@ def rhat_histogram(rhat: pd.Series | np.ndarray) -> Figure:
     return fig
 
 
-def pooled_stability(
-    saturation: pd.DataFrame, pooled: np.ndarray, stacked: np.ndarray, mcse: np.ndarray
-) -> Figure:
-    """How far the pooled prediction can be trusted: saturation, and pooled vs stacked.
-
-    Left: the mean |p̄_k − p̄_all| of the prediction pooled over k chains, against k, with
-    the mean chain-to-chain Monte Carlo error of the pooled prediction. Right: each test
-    simulation's pooled against stacked mean probability, with ±2 Monte Carlo errors.
-    """
-    fig = _figure(9.0, 3.8)
-    left, right = fig.subplots(1, 2)
-    k = saturation.index.to_numpy()
-    left.plot(k, saturation["mean_abs_diff_to_all"], marker="o", color="k")
-    if np.isfinite(mcse).any():
-        left.axhline(np.nanmean(mcse), color="red", linestyle=":", label="mean Monte Carlo error")
-        left.legend()
-    left.set_xlabel("chains pooled")
-    left.set_ylabel("mean |p̄(k chains) − p̄(all)|")
-    error = np.where(np.isfinite(mcse), 2 * mcse, 0.0)
-    right.errorbar(pooled, stacked, xerr=error, fmt=".", ms=3, alpha=0.5, color="k")
-    right.plot([0, 1], [0, 1], color="red", linestyle=":")
-    right.set_xlabel("pooled mean p (every draw alike)")
-    right.set_ylabel("stacked mean p (chains weighted)")
-    return fig
-
-
-def cost_fidelity(table: pd.DataFrame, *, reference: str) -> Figure:
-    """Fit seconds against mean |Δp̄| to the reference, one point per method (log scales).
-
-    ``table``: :attr:`analysis.leaderboard.Leaderboard.table`; the reference's own Monte
-    Carlo floor of the mean |Δp̄| is drawn as a line.
-    """
-    fig = _figure(5.5, 4.2)
-    ax = fig.subplots()
-    others = table.drop(index=reference)
-    for label, row in others.iterrows():
-        ax.scatter(row["fit_seconds"], row["mean_abs_diff"], color="k")
-        ax.annotate(
-            str(label),
-            (row["fit_seconds"], row["mean_abs_diff"]),
-            fontsize=8,
-            xytext=(4, 4),
-            textcoords="offset points",
-        )
-    floor = table.loc[reference, "mean_abs_diff_null"]
-    if np.isfinite(floor) and floor > 0:
-        ax.axhline(floor, color="red", linestyle=":", label=f"{reference}'s own error")
-        ax.legend()
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("fit seconds")
-    ax.set_ylabel(f"mean |p̄ − p̄({reference})|")
-    return fig
-
-
 def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
     """Per-test-simulation predictive std of run A against run B, with the diagonal."""
-    fig = _figure(4.8, 4.5)
+    fig = new_figure(4.8, 4.5)
     ax = fig.subplots()
     a, b = moments
     y = a["y"].to_numpy()
@@ -276,7 +222,7 @@ def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, st
 
 def reliability_overlay(bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...]) -> Figure:
     """Every run's reliability diagram on one set of axes."""
-    fig = _figure(4.8, 4.5)
+    fig = new_figure(4.8, 4.5)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
     markers = ("o", "s", "^", "v", "D", "P", "X", "*")
@@ -291,7 +237,7 @@ def reliability_overlay(bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...]
 def parameter_differences(parameters: xr.Dataset, *, labels: tuple[str, str]) -> Figure:
     """Heatmaps per weight of w0 and w1: difference of means, log2 sd ratio, Wasserstein-1."""
     a, b = labels
-    fig = _figure(13, 5.5)
+    fig = new_figure(13, 5.5)
     axes = fig.subplots(2, 3, height_ratios=[4, 1])
     panels = (
         ("mean_diff", f"mean {a} − mean {b}", "RdBu_r", True),
@@ -309,7 +255,7 @@ def parameter_differences(parameters: xr.Dataset, *, labels: tuple[str, str]) ->
 
 def importance_pair(importance: xr.Dataset) -> Figure:
     """Both runs' F1 drops per feature, with intervals, side by side."""
-    fig = _figure(6.5, 4.5)
+    fig = new_figure(6.5, 4.5)
     ax = fig.subplots()
     features = [str(f) for f in importance["feature"].values]
     position = np.arange(len(features))

@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from analysis.plots import _figure
+from analysis.plots import new_figure
 
 __all__ = ["learning_curves", "seed_strips", "std_shrinkage"]
 
@@ -43,7 +43,7 @@ def learning_curves(curves: xr.Dataset, *, metrics: tuple[str, ...]) -> Figure:
     """
     ncols = min(3, len(metrics))
     nrows = -(-len(metrics) // ncols)
-    fig = _figure(4.2 * ncols, 3.3 * nrows)
+    fig = new_figure(4.2 * ncols, 3.3 * nrows)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     sizes = curves["train_size"].to_numpy()
     for ax, name in zip(axes, metrics, strict=False):
@@ -66,7 +66,7 @@ def seed_strips(cube: xr.Dataset, *, train_size: int, metrics: tuple[str, ...]) 
 
     ``cube`` is :func:`analysis.sweep.summary_cube`.
     """
-    fig = _figure(2.6 * len(metrics), 3.2)
+    fig = new_figure(2.6 * len(metrics), 3.2)
     axes = fig.subplots(1, len(metrics), squeeze=False).ravel()
     at_size = cube.sel(train_size=train_size)
     methods = [str(m) for m in cube["method"].values]
@@ -87,7 +87,7 @@ def std_shrinkage(shrinkage: xr.Dataset) -> Figure:
 
     ``shrinkage`` is :func:`analysis.sweep.std_shrinkage`.
     """
-    fig = _figure(9, 3.6)
+    fig = new_figure(9, 3.6)
     absolute, relative = fig.subplots(1, 2)
     sizes = shrinkage["train_size"].to_numpy()
     for k, method in enumerate(shrinkage["method"].values):

@@ -142,6 +142,14 @@ def fit_laplace(
     return posterior, stats, info
 
 
+def _method_fit(model: pm.Model, *, draws: int, members: int, random_seed: int) -> MethodFit:
+    posterior, stats, info = fit_laplace(
+        model, draws=draws, members=members, random_seed=random_seed
+    )
+    stats.attrs.update(info)
+    return MethodFit(posterior=posterior, sample_stats=stats)
+
+
 def fit(
     model: pm.Model,
     *,
@@ -158,9 +166,7 @@ def fit(
         ``sample_stats``: ``lp`` and ``log_q`` per draw, for PSIS, with attrs
         ``floored_directions``, ``mode_lp`` and ``members``.
     """
-    posterior, stats, info = fit_laplace(model, draws=draws, random_seed=random_seed)
-    stats.attrs.update(info)
-    return MethodFit(posterior=posterior, sample_stats=stats)
+    return _method_fit(model, draws=draws, members=1, random_seed=random_seed)
 
 
 def fit_ensemble(
@@ -179,8 +185,4 @@ def fit_ensemble(
     MethodFit
         As :func:`fit`, one chain per member.
     """
-    posterior, stats, info = fit_laplace(
-        model, draws=draws, members=chains, random_seed=random_seed
-    )
-    stats.attrs.update(info)
-    return MethodFit(posterior=posterior, sample_stats=stats)
+    return _method_fit(model, draws=draws, members=chains, random_seed=random_seed)

@@ -74,13 +74,19 @@ def row_loglik(model: pm.Model, posterior: xr.Dataset) -> xr.DataArray:
     >>> ll.dims, bool((ll <= 0).all())
     (('chain', 'draw', 'obs'), True)
     """
-    f = compile_row_loglik(model)
+    return _per_draw(compile_row_loglik(model), posterior, dim="obs").rename("loglik")
+
+
+def _per_draw(f: Callable[..., np.ndarray], posterior: xr.Dataset, *args, dim: str):
+    """``f(*args, w0, b0, w1, b1)`` for every draw, in chunks; dims ``(chain, draw, dim)``."""
     stacked = posterior[list(PARAMS)].stack(sample=("chain", "draw"))
     arrays = [stacked[n].transpose("sample", ...).to_numpy() for n in PARAMS]
     n = arrays[0].shape[0]
-    out = np.concatenate([f(*(a[i : i + _CHUNK] for a in arrays)) for i in range(0, n, _CHUNK)])
-    ll = xr.DataArray(out, dims=("sample", "obs"), coords={"sample": stacked["sample"]})
-    return ll.unstack("sample").transpose("chain", "draw", "obs").rename("loglik")
+    out = np.concatenate(
+        [f(*args, *(a[i : i + _CHUNK] for a in arrays)) for i in range(0, n, _CHUNK)]
+    )
+    values = xr.DataArray(out, dims=("sample", dim), coords={"sample": stacked["sample"]})
+    return values.unstack("sample").transpose("chain", "draw", dim)
 
 
 def predict_proba(
@@ -124,12 +130,4 @@ def predict_proba(
     forward = forward or compile_forward(model)
     if isinstance(posterior, xr.DataTree):
         posterior = posterior.to_dataset()
-    stacked = posterior[list(PARAMS)].stack(sample=("chain", "draw"))
-    arrays = [stacked[n].transpose("sample", ...).to_numpy() for n in PARAMS]
-    X = np.asarray(X, dtype=float)
-    n = arrays[0].shape[0]
-    out = np.concatenate(
-        [forward(X, *(a[i : i + _CHUNK] for a in arrays)) for i in range(0, n, _CHUNK)]
-    )
-    p = xr.DataArray(out, dims=("sample", dim), coords={"sample": stacked["sample"]})
-    return p.unstack("sample").transpose("chain", "draw", dim).rename("p")
+    return _per_draw(forward, posterior, np.asarray(X, dtype=float), dim=dim).rename("p")

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis import plots
+from analysis import plots, reference_plots
 from analysis.leaderboard import Leaderboard
 from reports.html import ENV, figure_uri, table
 
@@ -31,7 +31,9 @@ def render_leaderboard(board: Leaderboard, *, title: str) -> str:
         "conclusion": board.conclusion,
         "table": table(board.table, digits=4),
         "figures": {
-            "cost": figure_uri(plots.cost_fidelity(board.table, reference=board.reference)),
+            "cost": figure_uri(
+                reference_plots.cost_fidelity(board.table, reference=board.reference)
+            ),
             "reliability": figure_uri(plots.reliability_overlay(tuple(reliability), labels=labels)),
         },
     }

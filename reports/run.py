@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from analysis import plots
+from analysis import plots, reference_plots
 from analysis.approximation import ApproximationDiagnostics
 from analysis.chains import ChainDiagnostics
 from analysis.diagnostics import Diagnostics
@@ -28,7 +28,7 @@ def _moment_tables(moments) -> dict[str, Markup]:
 
 
 def _chain_section(diag: ChainDiagnostics) -> dict:
-    stability = plots.pooled_stability(
+    stability = reference_plots.pooled_stability(
         diag.saturation, diag.pooled.to_numpy(), diag.stacked.to_numpy(), diag.mcse.to_numpy()
     )
     return {

@@ -1,0 +1,107 @@
+"""The verdict on a NUTS run, in plain words: how far its pooled prediction can be trusted.
+
+From the tables of :mod:`analysis.chains` and the figures of :mod:`analysis.modes`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import xarray as xr
+
+from analysis.modes import CHAIN_RHAT_MAX, CHAIN_SHARE, MCSE_TARGET
+
+__all__ = ["ESS_MIN", "RHAT_MAX", "nuts_verdict"]
+
+#: Thresholds of a converged run (Vehtari et al. 2021): R-hat at most, bulk ESS at least.
+RHAT_MAX = 1.01
+ESS_MIN = 400
+
+
+def nuts_verdict(
+    sampler: pd.DataFrame,
+    convergence: pd.DataFrame,
+    *,
+    chains: pd.DataFrame,
+    mcse: xr.DataArray,
+    saturation: pd.DataFrame,
+) -> tuple[bool, str]:
+    """Judge a NUTS run in plain words: how far its pooled prediction can be trusted.
+
+    The chains of this network sit in different modes, so R-hat across chains is not
+    the question; the verdict says, in order: whether the pooled mean prediction is
+    stable to its stated chain-to-chain Monte Carlo error (at most
+    :data:`analysis.modes.MCSE_TARGET` on average, and the last chain added moved it by
+    less than that), how many modes the chains found, which chains have not converged in
+    their own mode (and the stacking weight they get), and the sampler's warnings.
+
+    Parameters
+    ----------
+    sampler, convergence : pandas.DataFrame
+        :func:`analysis.chains.sampler_table` and :func:`analysis.chains.convergence_table`.
+    chains : pandas.DataFrame
+        :func:`analysis.chains.chain_table`.
+    mcse : xarray.DataArray
+        :func:`analysis.modes.pooled_mcse`.
+    saturation : pandas.DataFrame
+        :func:`analysis.modes.saturation`.
+
+    Returns
+    -------
+    ok : bool
+        Whether nothing calls for caution.
+    text : str
+        The verdict, one paragraph.
+    """
+    n = len(chains)
+    if n < 2:
+        return False, (
+            "Caution: one chain: the Monte Carlo error of its prediction from the choice "
+            "of mode cannot be measured; run several chains."
+        )
+    error, worst = float(mcse.mean()), float(mcse.max())
+    moved = float(saturation["mean_abs_diff_to_all"].iloc[-2])
+    stable = error <= MCSE_TARGET and moved <= MCSE_TARGET
+    headline = (
+        f"{'Stable' if stable else 'NOT stable'} to its stated error: the pooled prediction "
+        f"of {n} chains carries a Monte Carlo error of {error:.4f} per test simulation on "
+        f"average (at most {worst:.4f}), from which modes the chains found, and adding the "
+        f"last chain moved it by {moved:.4f} on average"
+        + ("" if stable else f" (want both <= {MCSE_TARGET}: more chains would move it)")
+        + "."
+    )
+    notes = []
+    unconverged = chains.index[~chains["converged"].astype(bool)].tolist()
+    if unconverged:
+        weight = float(chains.loc[unconverged, "stacking weight"].sum())
+        notes.append(
+            f"{len(unconverged)} of {n} chains ({', '.join(map(str, unconverged))}) have not "
+            f"converged in their own mode (within-chain R-hat of p <= {CHAIN_RHAT_MAX} on "
+            f"fewer than {CHAIN_SHARE:.0%} of test simulations); stacking gives them "
+            f"{weight:.0%} of the weight"
+        )
+    divergences = int(sampler["divergences"].sum())
+    if divergences:
+        notes.append(f"{divergences} divergent transitions: parts of the posterior may be missed")
+    saturated = float(sampler["at max tree depth"].mean())
+    if saturated > 0.1:
+        notes.append(
+            f"{saturated:.0%} of draws hit the maximum tree depth: the sampler moves slowly"
+        )
+    steps = sampler["step size"]
+    collapsed = steps.index[steps < steps.median() / 4].tolist()
+    if collapsed:
+        notes.append(
+            f"the step size of chain(s) {', '.join(map(str, collapsed))} collapsed "
+            "(below a quarter of the median)"
+        )
+    modes = int(chains["mode"].nunique())
+    p = convergence.loc["p (function space)"]
+    facts = [
+        f"the chains found {modes} distinct mode{'s' if modes > 1 else ''} (chains whose "
+        "predictions agree within their own error are one)",
+        f"across chains, R-hat of p is at most {p['max R-hat']:.3f} and bulk ESS at least "
+        f"{p['min ESS bulk']:.0f} (chains in different modes need not pass R-hat <= "
+        f"{RHAT_MAX}; the error above is what counts)",
+    ]
+    text = headline + (" Caution: " + "; ".join(notes) + "." if notes else "")
+    return stable and not notes, text + " Also: " + "; ".join(facts) + "."
