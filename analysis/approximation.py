@@ -8,8 +8,6 @@ import arviz_stats  # noqa: F401  (registers the .azstats accessor used by psis_
 import numpy as np
 import xarray as xr
 
-from analysis.metrics import SAMPLE_DIMS
-
 __all__ = [
     "KHAT_MAX",
     "PSIS_MIN_DRAWS",
@@ -23,6 +21,8 @@ __all__ = [
 
 #: Pareto k-hat above this: the approximation is unreliable (Yao et al. 2018).
 KHAT_MAX = 0.7
+#: Groups holding ``lp`` and ``log_q`` of an approximation's proposals, in the order read.
+IMPORTANCE_GROUPS = ("sample_stats", "pathfinder")
 #: Fewest draws whose largest 20 % give the five tail values a Pareto fit needs.
 PSIS_MIN_DRAWS = 25
 
@@ -71,22 +71,33 @@ def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
 
 
 def psis_khat(tree: xr.DataTree) -> float:
-    """Pareto k-hat of the importance ratios p(θ, y) / q(θ) over the ADVI draws.
+    """Pareto k-hat of the importance ratios p(θ, y) / q(θ) over the approximation's draws.
 
     Below 0.5 the approximation is good; up to 0.7 usable; above 0.7 unreliable
     (Yao, Vehtari, Simpson & Gelman 2018, "Yes, but did it work?"). Minus infinity
     when every ratio is the same; NaN with fewer than :data:`PSIS_MIN_DRAWS` draws, too
     few for the tail fit.
     """
-    stats = tree["sample_stats"]
-    log_ratio = stats["lp"] - stats["log_q"]
+    log_ratio = _log_ratios(tree)
     if log_ratio.size < PSIS_MIN_DRAWS:
         return np.nan
     if float(log_ratio.max() - log_ratio.min()) < 1e-12:
         return -np.inf  # equal ratios: q is the posterior up to a constant
     # psislw takes log-likelihood-like values and smooths exp(-values), as in PSIS-LOO
-    _, khat = (-log_ratio).stack(sample=SAMPLE_DIMS).azstats.psislw(dim="sample")
+    _, khat = (-log_ratio).stack(sample=log_ratio.dims).azstats.psislw(dim="sample")
     return float(khat)
+
+
+def _log_ratios(tree: xr.DataTree) -> xr.DataArray:
+    """Return log p − log q over the draws the approximation q proposed.
+
+    These are the stored draws' own, or, where the draws were importance-resampled
+    (Pathfinder), those of the pool they were resampled from.
+    """
+    for group in IMPORTANCE_GROUPS:
+        if group in tree.children and {"lp", "log_q"} <= set(tree[group].data_vars):
+            return tree[group]["lp"] - tree[group]["log_q"]
+    raise KeyError("the file stores no lp and log_q to judge its approximation by")
 
 
 def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:

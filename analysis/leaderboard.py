@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.approximation import ApproximationDiagnostics
+from analysis.baselines import Baselines
 from analysis.compare import Comparison, compare_runs
 from analysis.run_analysis import RunAnalysis
 
@@ -39,12 +40,15 @@ class Leaderboard:
         Each other file against the reference.
     conclusion : list of str
         Sentences written from the table.
+    baselines : tuple of str
+        The labels of the rows that are non-Bayesian baselines, not posterior files.
     """
 
     reference: str
     table: pd.DataFrame
     comparisons: dict[str, Comparison]
     conclusion: list[str]
+    baselines: tuple[str, ...] = ()
 
 
 def _labels(runs: Sequence[RunAnalysis]) -> list[str]:
@@ -89,8 +93,26 @@ def _against(comparison: Comparison) -> dict:
     return row
 
 
+def _baseline_rows(baselines: Baselines, reference: RunAnalysis) -> dict[str, dict]:
+    """Score each baseline's predictions against the reference's mean predictions."""
+    p_ref = reference.predictive["mean"].to_numpy()
+    rows = {}
+    for name, scores in baselines.table.iterrows():
+        p = baselines.p.sel(baseline=name).to_numpy()
+        rows[f"{name} (baseline)"] = {m: float(scores[m]) for m in METRICS} | {
+            "fit_seconds": float(scores["fit_seconds"]),
+            "class_agreement": float(np.mean((p > 0.5) == (p_ref > 0.5))),
+            "mean_abs_diff": float(np.mean(np.abs(p - p_ref))),
+        }
+    return rows
+
+
 def leaderboard(
-    runs: Sequence[RunAnalysis], *, reference: RunAnalysis, labels: Sequence[str] | None = None
+    runs: Sequence[RunAnalysis],
+    *,
+    reference: RunAnalysis,
+    labels: Sequence[str] | None = None,
+    baselines: Baselines | None = None,
 ) -> Leaderboard:
     """Score every analysed file against the reference's.
 
@@ -103,6 +125,10 @@ def leaderboard(
     labels : sequence of str, optional
         Names of ``runs`` (default: their methods, numbered when repeated); the reference
         is named by its method with "(reference)".
+    baselines : Baselines, optional
+        Non-Bayesian baselines (:func:`analysis.baselines.fit_baselines`), added as rows
+        named "NAME (baseline)": their test metrics, agreement and mean |Δp̄| with the
+        reference; no weight-space columns.
 
     Returns
     -------
@@ -143,8 +169,23 @@ def leaderboard(
         "kendall_tau": 1.0,
         "mean_abs_diff_null": floor,
     }
-    table = pd.DataFrame.from_dict({ref_label: own, **rows}, orient="index")
-    return Leaderboard(ref_label, table, comparisons, _conclusion(table, ref_label))
+    extra = _baseline_rows(baselines, reference) if baselines is not None else {}
+    table = pd.DataFrame.from_dict({ref_label: own, **rows, **extra}, orient="index")
+    conclusion = _conclusion(table.drop(index=list(extra)), ref_label) + _baseline_line(
+        table, extra, ref_label
+    )
+    return Leaderboard(ref_label, table, comparisons, conclusion, tuple(extra))
+
+
+def _baseline_line(table: pd.DataFrame, baselines: Sequence[str], reference: str) -> list[str]:
+    if not baselines:
+        return []
+    best = table.loc[list(baselines), "accuracy"].idxmax()
+    return [
+        f"Non-Bayesian baselines, trained on the reference's training rows: the most accurate "
+        f"is {best} ({table.loc[best, 'accuracy']:.4f}, against {reference}'s "
+        f"{table.loc[reference, 'accuracy']:.4f}); they have no posterior to compare."
+    ]
 
 
 def _conclusion(table: pd.DataFrame, reference: str) -> list[str]:

@@ -18,15 +18,13 @@ from scipy import stats
 from inference import jax_advi
 from inference.convergence import LossConvergence
 from inference.fit import MethodFit
+from inference.gaussian import value_dims
 from inference.runtime import Runtime
+from inference.vi_loop import ADVIError, optimised, pymc_fit, vi_history
 
 __all__ = ["ADVIError", "ADVIFit", "fit", "fit_advi"]
 
 logger = logging.getLogger(__name__)
-
-
-class ADVIError(ValueError):
-    """The optimisation diverged: its loss became NaN or infinite."""
 
 
 @dataclass(frozen=True)
@@ -62,29 +60,17 @@ def _parameters(
     model: pm.Model, mean: dict[str, np.ndarray], sd: dict[str, np.ndarray]
 ) -> xr.Dataset:
     """Arrange the mean-field normal's mean and sd per variable, with the model's dims."""
-    data = {
-        name: (("stat", *model.named_vars_to_dims.get(name, ())), np.stack([mean[name], sd[name]]))
-        for name in mean
-    }
-    used = {d for dims, _ in data.values() for d in dims[1:]}
+    dims = value_dims(model)
+    data = {name: (("stat", *dims[name]), np.stack([mean[name], sd[name]])) for name in mean}
+    used = {d for dims, _ in data.values() for d in dims[1:] if d in model.coords}
     return xr.Dataset(
         data, coords={"stat": ["mean", "sd"]} | {d: list(model.coords[d]) for d in used}
     )
 
 
-def _fit_pymc(
-    model: pm.Model, rule: LossConvergence, *, learning_rate, max_steps, mode, seed, progressbar
-):
-    """``pm.ADVI().fit`` with Adam, one compiled step per Python call."""
-    with model:
-        advi = pm.ADVI(random_seed=seed)
-        approx = advi.fit(
-            max_steps,
-            obj_optimizer=pm.adam(learning_rate=learning_rate),
-            callbacks=[rule],
-            progressbar=progressbar,
-            backend=mode,
-        )
+def _fit_pymc(model: pm.Model, rule: LossConvergence, **options):
+    """Mean-field ADVI by :func:`pymc_fit`: the normal's mean and sd per variable."""
+    approx, loss = pymc_fit(model, rule, **options)
     mean, sd = approx.mean.eval(), approx.std.eval()
     shaped = {
         name: (mean[where].reshape(shape), sd[where].reshape(shape))
@@ -93,7 +79,7 @@ def _fit_pymc(
     return (
         {n: m for n, (m, _) in shaped.items()},
         {n: s for n, (_, s) in shaped.items()},
-        np.asarray(advi.hist),
+        loss,
     )
 
 
@@ -221,21 +207,13 @@ def fit_advi(
     fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(2)
     rule = LossConvergence(window=window, tolerance=tolerance)
     options = {"learning_rate": learning_rate, "max_steps": max_steps, "seed": int(fit_seed)}
-    try:
-        if mode == "jax":
-            mean, sd, loss = _fit_jax(model, rule, progressbar=progressbar, **options)
-        else:
-            mean, sd, loss = _fit_pymc(model, rule, mode=mode, progressbar=progressbar, **options)
-    except FloatingPointError:
-        raise ADVIError(
-            f"ADVI diverged: its loss became NaN or infinite at learning rate {learning_rate:g}; "
-            f"try a smaller learning rate, e.g. {learning_rate / 10:g}"
-        ) from None
-    if not rule.converged and len(loss) < max_steps:
-        # pm.fit catches KeyboardInterrupt and returns the fit so far: not a result
-        raise KeyboardInterrupt(f"ADVI interrupted after {len(loss)} steps")
-    if not rule.converged:
-        logger.warning("ADVI reached max_steps=%d before the loss converged", max_steps)
+    if mode == "jax":
+        run = lambda: _fit_jax(model, rule, progressbar=progressbar, **options)  # noqa: E731
+    else:
+        run = lambda: _fit_pymc(model, rule, mode=mode, progressbar=progressbar, **options)  # noqa: E731
+    mean, sd, loss = optimised(
+        run, rule, name="ADVI", learning_rate=learning_rate, max_steps=max_steps
+    )
     parameters = _parameters(model, mean, sd)
     values = _draw(parameters, draws, np.random.default_rng(draw_seed))
     return ADVIFit(
@@ -279,14 +257,7 @@ def fit(
         random_seed=random_seed,
         progressbar=progressbar,
     )
-    history = xr.Dataset(
-        {"loss": ("iteration", result.loss)},
-        attrs={
-            "converged": int(result.converged),
-            "objective": "negative ELBO",
-            "gradient_evaluations": len(result.loss),  # one Monte Carlo sample per step
-        },
-    )
+    history = vi_history(result.loss, result.converged)
     return MethodFit(
         posterior=result.posterior,
         sample_stats=result.draw_stats,

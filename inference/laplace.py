@@ -21,11 +21,9 @@ import logging
 import numpy as np
 import pymc as pm
 import xarray as xr
-from pymc.blocking import DictToArrayBijection
-from scipy.special import logsumexp
-from scipy.stats import multivariate_normal
 
 from inference.fit import MethodFit
+from inference.gaussian import mixture_draws, ravel_point
 from inference.runtime import Runtime
 from inference.starts import map_starts
 
@@ -105,37 +103,14 @@ def fit_laplace(
     rng = np.random.default_rng(random_seed)
     names = [v.name for v in model.value_vars]
     logp, hessian = model.compile_logp(), model.compile_d2logp(negate_output=False)
-    gaussians, raveled, floored, mode_lp = [], None, 0, -np.inf
+    means, covariances, floored, mode_lp = [], [], 0, -np.inf
     for start in map_starts(model, chains=members, random_seed=rng):
         mode = {n: np.asarray(start[n], dtype=float) for n in names}
         precision, count = _precision(hessian, mode)
-        raveled = DictToArrayBijection.map(mode)
-        gaussians.append(multivariate_normal(raveled.data, np.linalg.inv(precision)))
+        means.append(ravel_point(model, mode))
+        covariances.append(np.linalg.inv(precision))
         floored, mode_lp = floored + count, max(mode_lp, float(logp(mode)))
-    size = raveled.data.size
-    flat = np.stack([g.rvs(size=draws, random_state=rng).reshape(draws, size) for g in gaussians])
-    components = np.stack([g.logpdf(flat.reshape(-1, size)).reshape(-1) for g in gaussians])
-    log_q = (logsumexp(components, axis=0) - np.log(members)).reshape(members, draws)
-    points = [
-        [DictToArrayBijection.rmap(raveled._replace(data=row)) for row in chain] for chain in flat
-    ]
-    lp = np.array([[logp(point) for point in chain] for chain in points])
-    dims = {
-        n: model.named_vars_to_dims.get(n) or tuple(f"{n}_dim_{i}" for i in range(mode[n].ndim))
-        for n in names
-    }
-    sample = {"chain": np.arange(members), "draw": np.arange(draws)}
-    posterior = xr.Dataset(
-        {
-            n: (("chain", "draw", *dims[n]), np.array([[p[n] for p in chain] for chain in points]))
-            for n in names
-        },
-        coords=sample
-        | {d: list(model.coords[d]) for n in names for d in dims[n] if d in model.coords},
-    )
-    stats = xr.Dataset(
-        {"lp": (("chain", "draw"), lp), "log_q": (("chain", "draw"), log_q)}, coords=sample
-    )
+    posterior, stats = mixture_draws(model, means, covariances, draws=draws, rng=rng)
     if floored:
         logger.warning("Laplace: %d directions of non-positive curvature floored", floored)
     info = {"floored_directions": floored, "mode_lp": mode_lp, "members": members}

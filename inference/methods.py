@@ -10,11 +10,12 @@ add its row, name its options as fields of the run configuration
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from inference import advi, laplace, nuts
+from inference import advi, fullrank, laplace, nuts, pathfinder
 from inference.fit import MethodFit
 
 __all__ = ["METHODS", "DrawKind", "Method", "method_of"]
@@ -44,6 +45,8 @@ class Method:
         Group -> variable -> dims that its posterior files hold beyond the common ones.
     summary : str
         One line for ``--help``.
+    requires : tuple of str
+        Optional packages (import names) its fit needs beyond the core dependencies.
     """
 
     name: str
@@ -52,6 +55,17 @@ class Method:
     draws: DrawKind
     stores: Mapping[str, Mapping[str, tuple[str, ...]]]
     summary: str
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> list[str]:
+        """Return the packages of :attr:`requires` that are not installed.
+
+        Examples
+        --------
+        >>> METHODS["advi"].missing()
+        []
+        """
+        return [name for name in self.requires if importlib.util.find_spec(name) is None]
 
 
 #: Every method, by name. New methods go at the end: a method's seed stream is keyed by
@@ -106,6 +120,43 @@ METHODS: dict[str, Method] = {
             stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
             summary="deep ensemble: --chains Laplace approximations at modes from prior draws, "
             "mixed",
+        ),
+        Method(
+            name="fullrank_advi",
+            fit=fullrank.fit,
+            options=(
+                "learning_rate",
+                "fullrank_learning_rate",
+                "max_steps",
+                "window",
+                "tolerance",
+                "draws",
+            ),
+            draws="independent",
+            stores={
+                "vi_history": {"loss": ("iteration",)},
+                "sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE},
+            },
+            summary="full-rank ADVI (a normal with a dense covariance, PyMC's pm.fit, "
+            "from the mean-field fit)",
+        ),
+        Method(
+            name="pathfinder",
+            fit=pathfinder.fit,
+            options=("draws", "chains"),
+            draws="independent",
+            stores={
+                "sample_stats": {"lp": _SAMPLE},
+                "pathfinder": {
+                    "lp": ("path", "pool_draw"),
+                    "log_q": ("path", "pool_draw"),
+                    "elbo": ("path",),
+                    "iterations": ("path",),
+                },
+            },
+            summary="multi-path Pathfinder (BlackJAX): --chains paths from prior draws, "
+            "PSIS-resampled",
+            requires=("blackjax",),
         ),
     )
 }

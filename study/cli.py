@@ -55,14 +55,22 @@ def _add_data_options(parser: argparse.ArgumentParser, *, csv: bool = True) -> N
     parser.add_argument("--test-csv", type=Path, help="your own test simulations, same format")
 
 
+def _run_methods(text: str) -> list[str]:
+    """Parse ``--method``: 'all', or one or more comma-separated methods."""
+    return list(ALL) if text.strip() == "all" else method_list(text)
+
+
 def _add_run(commands) -> None:
     run = commands.add_parser("run", help="fit the network and write OUT/<method>.nc")
     run.add_argument(
         "--method",
-        choices=[*METHODS, "all"],
-        default="all",
-        help=f"inference method ({_METHOD_HELP}); 'all' runs {' then '.join(ALL)} and "
-        "compares them (default: all)",
+        type=_run_methods,
+        default=list(ALL),
+        metavar="METHOD[,METHOD...]",
+        help=f"inference method(s) ({_METHOD_HELP}); 'all' runs {' then '.join(ALL)}. "
+        "Two methods are compared (OUT/comparison.html); three or more are scored against "
+        "the first Markov-chain method among them (nuts) in OUT/leaderboard.html, with the "
+        "non-Bayesian baselines (default: all)",
     )
     _add_data_options(run)
     run.add_argument(
@@ -111,6 +119,14 @@ def _add_compare(commands) -> None:
         type=Path,
         help="score every file against this one (e.g. runs/nuts.nc): a leaderboard "
         "(it may also be among the files)",
+    )
+    compare.add_argument(
+        "--no-baselines",
+        dest="baselines",
+        action="store_false",
+        help="with --reference: leave out the non-Bayesian baselines (scikit-learn's "
+        "classifiers trained on the reference's training rows; the GP classifier takes "
+        "minutes on the paper's 1600 rows)",
     )
     compare.add_argument(
         "-o",

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from analysis.compare import ComparisonError, check_comparable
 from analysis.run_analysis import analyse_run
 from analysis.sweep import PRINTED_METRICS
 from inference import posterior_file
 from inference.atomic import OutputError, check_directory, check_output
+from inference.methods import METHODS
 from study.cluster import dask_client
+from study.config import ConfigError
 from study.data import load_dataset
 from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verify_paper_files
 from study.options import config_from
@@ -30,23 +33,47 @@ ALL = ("advi", "nuts")
 
 
 def _summary(results: list[RunResult]) -> str:
-    lines = [f"{'method':<7}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  files"]
+    lines = [f"{'method':<14}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  files"]
     for r in results:
         m = r.metrics
         lines.append(
-            f"{r.method:<7}{m['accuracy']:>10.4f}{m['f1_weighted']:>9.4f}"
+            f"{r.method:<14}{m['accuracy']:>10.4f}{m['f1_weighted']:>9.4f}"
             f"{m['mean_std']:>10.4f}{r.seconds:>9.1f}  {r.path}, {r.report}"
         )
     return "\n".join(lines)
 
 
+def _outputs(methods: Sequence[str]) -> list[str]:
+    """Return the files ``run`` writes in OUT for these methods."""
+    names = [f"{m}.{ext}" for m in methods for ext in ("nc", "html")]
+    if len(methods) == 2:
+        return [*names, "comparison.html", "comparison.json"]
+    if len(methods) > 2 and _reference(methods) is not None:
+        return [*names, "leaderboard.html", "leaderboard.json"]
+    return names
+
+
+def _reference(methods: Sequence[str]) -> str | None:
+    """Return the leaderboard's reference: the first Markov-chain method asked for."""
+    return next((m for m in methods if METHODS[m].draws == "markov"), None)
+
+
+def _check_installed(methods: Sequence[str]) -> None:
+    for method in methods:
+        if missing := METHODS[method].missing():
+            raise ConfigError(
+                f"method {method} needs {', '.join(missing)}, which is not installed "
+                f"(pip install {' '.join(missing)})"
+            )
+
+
 def run(args: argparse.Namespace) -> int:
-    """Fit by each method asked for; write files, reports and, for two, the comparison."""
-    methods = ALL if args.method == "all" else (args.method,)
+    """Fit by each method asked for; write files, reports and a comparison or leaderboard."""
+    methods = list(args.method)
+    _check_installed(methods)
     config, runtime = resolve_runtime(config_from(args))
     check_directory(args.out)
-    names = [f"{m}.{ext}" for m in methods for ext in ("nc", "html")]
-    for name in names + (["comparison.html", "comparison.json"] if len(methods) == 2 else []):
+    for name in _outputs(methods):
         check_output(args.out / name)
     dataset = load_dataset(data_dir=args.data_dir, train_csv=args.train_csv, test_csv=args.test_csv)
     progress = sys.stderr.isatty()
@@ -55,10 +82,19 @@ def run(args: argparse.Namespace) -> int:
         for m in methods
     ]
     print(_summary(results))
+    reference = _reference(methods)
     if len(results) == 2:
         html, data = args.out / "comparison.html", args.out / "comparison.json"
         write_comparison((results[0].analysis, results[1].analysis), html_path=html, json_path=data)
         print(f"comparison: {html}, {data}")
+    elif len(results) > 2 and reference is not None:
+        html, data = args.out / "leaderboard.html", args.out / "leaderboard.json"
+        ref = next(r for r in results if r.method == reference)
+        others = [r.analysis for r in results if r is not ref]
+        write_leaderboard(others, reference=ref.analysis, html_path=html, json_path=data)
+        print(f"leaderboard against {reference}: {html}, {data}")
+    elif len(results) > 2:
+        print("no leaderboard: none of these methods is a Markov-chain reference (add nuts)")
     return 0
 
 
@@ -96,7 +132,11 @@ def compare(args: argparse.Namespace) -> int:
         write_comparison(tuple(analyses), html_path=args.output, json_path=args.json)
     else:
         write_leaderboard(
-            analyses[:-1], reference=analyses[-1], html_path=args.output, json_path=args.json
+            analyses[:-1],
+            reference=analyses[-1],
+            html_path=args.output,
+            json_path=args.json,
+            baselines=args.baselines,
         )
     print(args.output if args.json is None else f"{args.output}, {args.json}")
     return 0

@@ -159,6 +159,12 @@ class RunConfig:
         choices=("auto", *ADVI_MODES),
     )
     learning_rate: float = _option(0.01, "ADVI: Adam's step size", check=_positive)
+    fullrank_learning_rate: float = _option(
+        1e-4,
+        "full-rank ADVI: Adam's step size once started from the mean-field fit (each of "
+        "the Cholesky factor's entries moves about this much per step)",
+        check=_positive,
+    )
     max_steps: int = _option(
         100_000,
         "ADVI: most optimisation steps; it stops earlier when the loss converges",
@@ -200,7 +206,7 @@ class RunConfig:
         Examples
         --------
         >>> sorted(RunConfig(seed=1).seeds())
-        ['advi', 'ensemble', 'laplace', 'nuts', 'prior', 'upsample']
+        ['advi', 'ensemble', 'fullrank_advi', 'laplace', 'nuts', 'prior', 'upsample']
         """
         names = ("upsample", "prior", *METHODS)
         return {n: int(random_stream(self.seed, n).generate_state(1)[0]) for n in names}

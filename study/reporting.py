@@ -14,6 +14,7 @@ from pathlib import Path
 
 import xarray as xr
 
+from analysis.baselines import fit_baselines
 from analysis.compare import Comparison, compare_runs
 from analysis.headline import headline
 from analysis.leaderboard import Leaderboard, leaderboard
@@ -120,8 +121,12 @@ def write_leaderboard(
     reference: RunAnalysis,
     html_path: Path,
     json_path: Path | None = None,
+    baselines: bool = True,
 ) -> Leaderboard:
     """Score analysed files against a reference; write the leaderboard page and, optionally, JSON.
+
+    With ``baselines``, the non-Bayesian baselines (:func:`analysis.baselines.fit_baselines`)
+    are trained on the reference's training rows and added to the table.
 
     Raises
     ------
@@ -129,7 +134,8 @@ def write_leaderboard(
         A file's test set or network differs from the reference's.
     """
     start = time.perf_counter()
-    board = leaderboard(analyses, reference=reference)
+    extra = fit_baselines(reference.tree) if baselines else None
+    board = leaderboard(analyses, reference=reference, baselines=extra)
     write_html(render_leaderboard(board, title=f"Leaderboard against {board.reference}"), html_path)
     if json_path is not None:
         text = json.dumps(leaderboard_json(board), indent=2, sort_keys=True)

@@ -83,7 +83,7 @@ def test_run_smoke(csv_files, tmp_path):
     ("args", "message"),
     [
         (["run", "--draws", "0"], "must be positive"),
-        (["run", "--method", "mcmc"], "invalid choice"),
+        (["run", "--method", "mcmc"], "unknown method(s) mcmc"),
         (["run", "--data-dir", "does-not-exist"], "not found"),
         (["run", "--train-csv", "train.csv"], "both"),
     ],

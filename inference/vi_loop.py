@@ -1,0 +1,99 @@
+"""One variational fit's loop: PyMC's ``pm.fit`` under the stopping rule, how it ended.
+
+Shared by mean-field ADVI (:mod:`inference.advi`) and full-rank ADVI
+(:mod:`inference.fullrank`): the optimiser, the stopping rule, the errors and the file's
+``vi_history`` group are the same; only the family of the approximation differs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from inference.convergence import LossConvergence
+
+__all__ = ["ADVIError", "optimised", "pymc_fit", "vi_history"]
+
+logger = logging.getLogger(__name__)
+
+
+class ADVIError(ValueError):
+    """The optimisation diverged: its loss became NaN or infinite."""
+
+
+def pymc_fit(
+    model: pm.Model,
+    rule: LossConvergence,
+    *,
+    method: type[pm.ADVI] | type[pm.FullRankADVI] = pm.ADVI,
+    learning_rate: float,
+    max_steps: int,
+    mode: str,
+    seed: int,
+    progressbar: bool,
+    initialise: Callable[[Any], None] | None = None,
+):
+    """``method().fit`` with Adam under ``rule``, one compiled step per Python call.
+
+    ``initialise(group)``, if given, sets the approximation's parameters (the shared
+    variables of its one group) before the fit starts.
+
+    Returns
+    -------
+    approx : pymc.variational.approximations.Approximation
+        The fitted approximation.
+    loss : numpy.ndarray
+        Negative ELBO per step.
+    """
+    with model:
+        inference = method(random_seed=seed)
+        if initialise is not None:
+            initialise(inference.approx.groups[0])
+        approx = inference.fit(
+            max_steps,
+            obj_optimizer=pm.adam(learning_rate=learning_rate),
+            callbacks=[rule],
+            progressbar=progressbar,
+            backend=mode,
+        )
+    return approx, np.asarray(inference.hist)
+
+
+def optimised(run, rule: LossConvergence, *, name: str, learning_rate: float, max_steps: int):
+    """Call ``run()``, an optimisation under ``rule``, and judge how it ended.
+
+    ``run`` returns a tuple whose last item is the loss per step. A NaN loss raises
+    :class:`ADVIError`, an interrupted fit ``KeyboardInterrupt``; one that did not
+    converge is logged as a warning.
+    """
+    try:
+        result = run()
+    except FloatingPointError:
+        raise ADVIError(
+            f"{name} diverged: its loss became NaN or infinite at learning rate {learning_rate:g}; "
+            f"try a smaller learning rate, e.g. {learning_rate / 10:g}"
+        ) from None
+    loss = result[-1]
+    if not rule.converged and len(loss) < max_steps:
+        # pm.fit catches KeyboardInterrupt and returns the fit so far: not a result
+        raise KeyboardInterrupt(f"{name} interrupted after {len(loss)} steps")
+    if not rule.converged:
+        logger.warning("%s reached max_steps=%d before the loss converged", name, max_steps)
+    return result
+
+
+def vi_history(loss: np.ndarray, converged: bool) -> xr.Dataset:
+    """Build the file's ``vi_history`` group: the loss per step and how the fit ended."""
+    return xr.Dataset(
+        {"loss": ("iteration", loss)},
+        attrs={
+            "converged": int(converged),
+            "objective": "negative ELBO",
+            "gradient_evaluations": len(loss),  # one Monte Carlo sample per step
+        },
+    )
