@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import arviz_stats  # noqa: F401  (registers the .azstats accessor used by psis_khat)
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "advi_verdict",
     "approximation_diagnostics",
     "draw_count",
+    "library_facts",
     "loss_trace",
     "psis_khat",
 ]
@@ -44,6 +46,10 @@ class ApproximationDiagnostics:
         Whether the fit converged and k-hat is at most :data:`KHAT_MAX`.
     verdict : str
         The verdict in words.
+    library : dict
+        What the fitting library reported about its fit, by name (:func:`library_facts`).
+    paths : pandas.DataFrame or None
+        Pathfinder's paths: best ``elbo`` and L-BFGS ``iterations`` per path.
     """
 
     khat: float
@@ -51,6 +57,8 @@ class ApproximationDiagnostics:
     ess_p: float
     ok: bool
     verdict: str
+    library: dict = field(default_factory=dict)
+    paths: pd.DataFrame | None = None
 
 
 def draw_count(tree: xr.DataTree) -> float:
@@ -65,9 +73,45 @@ def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
     trace = loss_trace(tree) if "vi_history" in tree.children else None
     converged = None if trace is None else bool(trace.attrs["converged"])
     ok, verdict = advi_verdict(khat, converged)
+    paths = None
+    if "pathfinder" in tree.children:
+        paths = tree["pathfinder"].to_dataset()[["elbo", "iterations"]].to_dataframe()
     return ApproximationDiagnostics(
-        khat=khat, trace=trace, ess_p=draw_count(tree), ok=ok, verdict=verdict
+        khat=khat,
+        trace=trace,
+        ess_p=draw_count(tree),
+        ok=ok,
+        verdict=verdict,
+        library=library_facts(tree),
+        paths=paths,
     )
+
+
+#: What a fit's library reported, where it is kept, and how the report names it.
+_LIBRARY_FACTS = {
+    ("pathfinder", "pareto_k"): "BlackJAX's PSIS k-hat of the pool",
+    ("pathfinder", "distinct_draws"): "distinct draws kept by resampling",
+    ("sample_stats", "floored_directions"): "Hessian directions floored",
+    ("sample_stats", "mode_lp"): "log density at the best mode",
+    ("sample_stats", "members"): "members",
+    ("vi_history", "meanfield_steps"): "mean-field steps before full rank",
+}
+
+
+def library_facts(tree: xr.DataTree) -> dict[str, float]:
+    """Return what the fitting library stored about its fit, named for a reader.
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> library_facts(tiny_posterior_file("advi"))
+    {}
+    """
+    return {
+        name: float(tree[group].attrs[key])
+        for (group, key), name in _LIBRARY_FACTS.items()
+        if group in tree.children and key in tree[group].attrs
+    }
 
 
 def psis_khat(tree: xr.DataTree) -> float:

@@ -11,7 +11,9 @@ weight-space columns blank.
 
 from __future__ import annotations
 
+import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,6 +22,7 @@ import pandas as pd
 import xarray as xr
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 from sklearn.linear_model import LogisticRegression
@@ -29,6 +32,8 @@ from sklearn.neural_network import MLPClassifier
 from analysis.metrics import probabilistic_scores
 
 __all__ = ["BASELINES", "Baselines", "fit_baselines"]
+
+logger = logging.getLogger(__name__)
 
 
 def _gp(seed: int) -> ClassifierMixin:
@@ -77,10 +82,22 @@ def _training_rows(tree: xr.DataTree) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return X, tree["observed_data"]["y"].to_numpy().astype(int), weight
 
 
-def _fit(estimator: ClassifierMixin, X, y, weight) -> ClassifierMixin:
-    if isinstance(estimator, GaussianProcessClassifier):
-        return estimator.fit(X, y)
-    return estimator.fit(X, y, sample_weight=weight)
+def _fit(name: str, estimator: ClassifierMixin, X, y, weight) -> ClassifierMixin:
+    """Fit with the row weights where the estimator takes them; log its warnings."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        if isinstance(estimator, GaussianProcessClassifier):
+            estimator.fit(X, y)
+        else:
+            estimator.fit(X, y, sample_weight=weight)
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            logger.info("%s: %s", name, warning.message)
+        else:
+            warnings.warn_explicit(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
+    return estimator
 
 
 def fit_baselines(
@@ -116,7 +133,7 @@ def fit_baselines(
     rows, p = {}, {}
     for name in names or tuple(BASELINES):
         start = time.perf_counter()
-        estimator = _fit(BASELINES[name](random_state), X, y, weight)
+        estimator = _fit(name, BASELINES[name](random_state), X, y, weight)
         seconds = time.perf_counter() - start
         p[name] = estimator.predict_proba(X_test)[:, 1]
         predicted = (p[name] > 0.5).astype(int)

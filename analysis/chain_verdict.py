@@ -15,6 +15,39 @@ __all__ = ["ESS_MIN", "RHAT_MAX", "nuts_verdict"]
 #: Thresholds of a converged run (Vehtari et al. 2021): R-hat at most, bulk ESS at least.
 RHAT_MAX = 1.01
 ESS_MIN = 400
+#: An SMC stage accepting fewer of its kernel's moves than this leaves copies of particles.
+SMC_ACCEPT_MIN = 0.1
+
+
+def _sampler_notes(sampler: pd.DataFrame) -> list[str]:
+    """Return the sampler's warnings: NUTS's divergences, depth, step sizes; SMC's acceptance."""
+    if "final acceptance" in sampler:
+        low = sampler.index[sampler["final acceptance"] < SMC_ACCEPT_MIN].tolist()
+        return (
+            [
+                f"the last SMC stage of chain(s) {', '.join(map(str, low))} accepted under "
+                f"{SMC_ACCEPT_MIN:.0%} of its moves: many particles are copies"
+            ]
+            if low
+            else []
+        )
+    notes = []
+    divergences = int(sampler["divergences"].sum())
+    if divergences:
+        notes.append(f"{divergences} divergent transitions: parts of the posterior may be missed")
+    saturated = float(sampler["at max tree depth"].mean())
+    if saturated > 0.1:
+        notes.append(
+            f"{saturated:.0%} of draws hit the maximum tree depth: the sampler moves slowly"
+        )
+    steps = sampler["step size"]
+    collapsed = steps.index[steps < steps.median() / 4].tolist()
+    if collapsed:
+        notes.append(
+            f"the step size of chain(s) {', '.join(map(str, collapsed))} collapsed "
+            "(below a quarter of the median)"
+        )
+    return notes
 
 
 def nuts_verdict(
@@ -79,21 +112,7 @@ def nuts_verdict(
             f"fewer than {CHAIN_SHARE:.0%} of test simulations); stacking gives them "
             f"{weight:.0%} of the weight"
         )
-    divergences = int(sampler["divergences"].sum())
-    if divergences:
-        notes.append(f"{divergences} divergent transitions: parts of the posterior may be missed")
-    saturated = float(sampler["at max tree depth"].mean())
-    if saturated > 0.1:
-        notes.append(
-            f"{saturated:.0%} of draws hit the maximum tree depth: the sampler moves slowly"
-        )
-    steps = sampler["step size"]
-    collapsed = steps.index[steps < steps.median() / 4].tolist()
-    if collapsed:
-        notes.append(
-            f"the step size of chain(s) {', '.join(map(str, collapsed))} collapsed "
-            "(below a quarter of the median)"
-        )
+    notes += _sampler_notes(sampler)
     modes = int(chains["mode"].nunique())
     p = convergence.loc["p (function space)"]
     facts = [

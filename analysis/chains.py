@@ -82,6 +82,8 @@ class ChainDiagnostics:
     stacked : xarray.DataArray
         The mean p per test simulation with the chains weighted by their stacking
         weights.
+    schedule : xarray.Dataset or None
+        SMC's own record of its tempering (the file's ``smc`` group), for SMC runs.
     """
 
     sampler: pd.DataFrame
@@ -95,6 +97,7 @@ class ChainDiagnostics:
     saturation: pd.DataFrame
     pooled: xr.DataArray
     stacked: xr.DataArray
+    schedule: xr.Dataset | None = None
 
     @property
     def modes(self) -> int:
@@ -116,13 +119,28 @@ class ChainDiagnostics:
 
 
 def sampler_table(tree: xr.DataTree) -> pd.DataFrame:
-    """Per-chain NUTS statistics: divergences, tree depth, step size, acceptance.
+    """Per-chain sampler statistics, NUTS's or SMC's.
+
+    NUTS: divergences, tree depth, step size, acceptance; SMC: stages, the last stage's
+    acceptance and the log marginal likelihood.
 
     Returns
     -------
     pandas.DataFrame
         Index ``chain``.
     """
+    if "smc" in tree.children:
+        smc = tree["smc"]
+        stages = smc["stages"].to_numpy().astype(int)
+        last = np.cumsum(stages) - 1  # each chain's last stage among the steps
+        return pd.DataFrame(
+            {
+                "stages": stages,
+                "final acceptance": smc["accept_rate"].to_numpy()[last],
+                "log marginal likelihood": smc["log_marginal_likelihood"].to_numpy(),
+            },
+            index=pd.Index(smc["chain"].to_numpy(), name="chain"),
+        )
     stats = tree["sample_stats"]
     table = pd.DataFrame(
         {
@@ -210,6 +228,7 @@ def chain_diagnostics(tree: xr.DataTree, *, aligned: xr.Dataset) -> ChainDiagnos
         saturation=curve,
         pooled=p.mean(SAMPLE_DIMS).rename("p_pooled"),
         stacked=stacked.rename("p_stacked"),
+        schedule=tree["smc"].to_dataset() if "smc" in tree.children else None,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -37,17 +39,19 @@ def pooled_stability(
     return fig
 
 
-def cost_fidelity(table: pd.DataFrame, *, reference: str) -> Figure:
+def cost_fidelity(table: pd.DataFrame, *, reference: str, baselines: Sequence[str] = ()) -> Figure:
     """Fit seconds against mean |Δp̄| to the reference, one point per method (log scales).
 
     ``table``: :attr:`analysis.leaderboard.Leaderboard.table`; the reference's own Monte
-    Carlo floor of the mean |Δp̄| is drawn as a line.
+    Carlo floor of the mean |Δp̄| is drawn as a line; ``baselines`` (rows without a
+    posterior) are drawn as open grey markers.
     """
     fig = new_figure(5.5, 4.2)
     ax = fig.subplots()
     others = table.drop(index=reference)
     for label, row in others.iterrows():
-        ax.scatter(row["fit_seconds"], row["mean_abs_diff"], color="k")
+        style = {"facecolors": "none", "edgecolors": "grey"} if label in baselines else {}
+        ax.scatter(row["fit_seconds"], row["mean_abs_diff"], color="k", **style)
         ax.annotate(
             str(label),
             (row["fit_seconds"], row["mean_abs_diff"]),

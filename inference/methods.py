@@ -15,14 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from inference import advi, fullrank, laplace, nuts, pathfinder
+from inference import advi, fullrank, laplace, nuts, pathfinder, smc
 from inference.fit import MethodFit
 
 __all__ = ["METHODS", "DrawKind", "Method", "method_of"]
 
 #: How a method's draws relate to each other, which decides how they are diagnosed:
 #: ``"independent"`` draws from a fitted approximation (judged by PSIS k-hat from the
-#: stored ``lp`` and ``log_q``); ``"markov"`` chains (judged by R-hat and ESS).
+#: stored ``lp`` and ``log_q``); ``"markov"`` chains (judged by R-hat and ESS), or
+#: independent runs whose draws are exchangeable within each (SMC's particles), judged
+#: alike.
 DrawKind = Literal["independent", "markov"]
 _SAMPLE = ("chain", "draw")
 
@@ -156,6 +158,25 @@ METHODS: dict[str, Method] = {
             },
             summary="multi-path Pathfinder (BlackJAX): --chains paths from prior draws, "
             "PSIS-resampled",
+            requires=("blackjax",),
+        ),
+        Method(
+            name="smc",
+            fit=smc.fit,
+            options=("draws", "chains"),
+            draws="markov",
+            stores={
+                "smc": {
+                    "beta": ("step",),
+                    "accept_rate": ("step",),
+                    "step_size": ("step",),
+                    "step_chain": ("step",),
+                    "log_marginal_likelihood": ("chain",),
+                    "stages": ("chain",),
+                }
+            },
+            summary="adaptive tempered SMC with a tuned HMC kernel (BlackJAX): --chains runs "
+            "of --draws particles",
             requires=("blackjax",),
         ),
     )

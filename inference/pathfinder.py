@@ -28,7 +28,7 @@ import xarray as xr
 
 from inference.fit import MethodFit
 from inference.gaussian import ravel_point, unravel_draws
-from inference.jax_devices import jax_logp
+from inference.jax_devices import flat_logp
 from inference.model import sample_prior
 from inference.runtime import Runtime
 
@@ -48,13 +48,7 @@ def _paths(model: pm.Model, starts: np.ndarray, *, draws: int, seed: int):
     import jax.numpy as jnp
     from blackjax.vi import pathfinder
 
-    logp = jax_logp(model)
-    names = [v.name for v in model.value_vars]
-    template = {n: np.asarray(v) for n, v in model.initial_point().items()}
-    _, unravel = jax.flatten_util.ravel_pytree([jnp.asarray(template[n]) for n in names])
-
-    def density(flat):
-        return logp(unravel(flat))
+    density = flat_logp(model)
 
     approximate = jax.jit(
         lambda key, x0: pathfinder.approximate(key, density, x0, ELBO_DRAWS, maxiter=MAX_ITERATIONS)
@@ -98,7 +92,8 @@ def fit_pathfinder(
         ``lp`` per draw.
     pathfinder : xarray.Dataset
         The pool (dims ``path``, ``pool_draw``): ``lp``, ``log_q``; per path ``elbo``
-        and ``iterations``; attr ``pareto_k`` (BlackJAX's PSIS k-hat of the pool).
+        and ``iterations``; attrs ``pareto_k`` (BlackJAX's PSIS k-hat of the pool) and
+        ``distinct_draws`` (how many pool draws the resampling kept).
 
     Examples
     --------
@@ -147,7 +142,11 @@ def fit_pathfinder(
             "iterations": ("path", iterations),
         },
         coords={"path": np.arange(paths), "pool_draw": np.arange(draws)},
-        attrs={"pareto_k": float(pareto_k), "resampled": "PSIS, with replacement"},
+        attrs={
+            "pareto_k": float(pareto_k),
+            "resampled": "PSIS, with replacement",
+            "distinct_draws": len(np.unique(chosen)),
+        },
     )
     logger.info("Pathfinder: %d paths, PSIS k-hat of the pool %.2f", paths, float(pareto_k))
     return posterior, stats, info

@@ -21,7 +21,7 @@ def render_leaderboard(board: Leaderboard, *, title: str) -> str:
     str
         The whole HTML document.
     """
-    labels = tuple(board.table.index)
+    labels = (board.reference, *board.comparisons)
     reliability = [next(iter(board.comparisons.values())).reliability[1]] + [
         c.reliability[0] for c in board.comparisons.values()
     ]
@@ -32,7 +32,9 @@ def render_leaderboard(board: Leaderboard, *, title: str) -> str:
         "table": table(board.table, digits=4),
         "figures": {
             "cost": figure_uri(
-                reference_plots.cost_fidelity(board.table, reference=board.reference)
+                reference_plots.cost_fidelity(
+                    board.table, reference=board.reference, baselines=board.baselines
+                )
             ),
             "reliability": figure_uri(plots.reliability_overlay(tuple(reliability), labels=labels)),
         },

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from analysis import plots, reference_plots
+from analysis import method_plots, plots, reference_plots
 from analysis.approximation import ApproximationDiagnostics
 from analysis.chains import ChainDiagnostics
 from analysis.diagnostics import Diagnostics
@@ -45,6 +45,30 @@ def _chain_section(diag: ChainDiagnostics) -> dict:
             ),
             "figure": figure_uri(stability),
         },
+        "library": _smc_section(diag.schedule) if diag.schedule is not None else None,
+    }
+
+
+def _smc_section(schedule) -> dict:
+    return {
+        "figure": figure_uri(method_plots.tempering_schedule(schedule)),
+        "caption": "SMC's tempering, as pm.sample_smc recorded it: the likelihood exponent β "
+        "of each stage (0: the prior, 1: the posterior) and the share of its independent "
+        "Metropolis-Hastings moves accepted, one line per chain.",
+        "tables": [],
+    }
+
+
+def _library_section(diag: ApproximationDiagnostics) -> dict | None:
+    if not diag.library and diag.paths is None:
+        return None
+    tables = [series_table(diag.library)] if diag.library else []
+    if diag.paths is not None:
+        tables.append(table(diag.paths, digits=1))
+    return {
+        "figure": None,
+        "caption": "",
+        "tables": tables,
     }
 
 
@@ -63,6 +87,7 @@ def _approximation_section(diag: ApproximationDiagnostics) -> dict:
         "caption": "Loss (negative ELBO) per step and its running mean; the red line marks "
         "where the fit stopped. Pareto k-hat is computed from log p(θ, y) − log q(θ) over "
         "the stored draws (Yao et al. 2018): below 0.5 good, above 0.7 unreliable.",
+        "library": _library_section(diag),
     }
 
 

@@ -54,7 +54,9 @@ def _outputs(methods: Sequence[str]) -> list[str]:
 
 
 def _reference(methods: Sequence[str]) -> str | None:
-    """Return the leaderboard's reference: the first Markov-chain method asked for."""
+    """Return the leaderboard's reference: NUTS if asked for, else the first Markov-chain one."""
+    if "nuts" in methods:
+        return "nuts"
     return next((m for m in methods if METHODS[m].draws == "markov"), None)
 
 

@@ -4,8 +4,10 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+from analysis.baselines import BASELINES, fit_baselines
 from analysis.compare import compare_runs
 from analysis.leaderboard import leaderboard
 from analysis.run_analysis import analyse_run
@@ -74,9 +76,45 @@ def test_compare_with_a_reference_writes_the_leaderboard(files, tmp_path):
     assert done.returncode == 0, done.stderr
     numbers = json.loads(data.read_text())
     assert numbers["reference"] == "nuts (reference)"
-    assert set(numbers["rows"]) == {"nuts (reference)", "advi", "nuts"}  # the reference once
+    baselines = {f"{name} (baseline)" for name in BASELINES}
+    # the reference once, then the other files, then the baselines
+    assert set(numbers["rows"]) == {"nuts (reference)", "advi", "nuts"} | baselines
     assert numbers["rows"]["nuts (reference)"]["khat"] is None  # NaN as null
+    forest = numbers["rows"]["random forest (baseline)"]
+    assert forest["mean_wasserstein_w0"] is None and forest["accuracy"] is not None
+    assert any("baselines" in line for line in numbers["conclusion"])
     assert html.read_text().count('src="data:image/svg+xml;base64,') == 2
+    done = _compare(
+        *files.values(),
+        "--reference",
+        files["nuts"],
+        "--no-baselines",
+        "-o",
+        html,
+        "--json",
+        data,
+        "--repeats",
+        "1",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(data.read_text())["rows"]) == {"nuts (reference)", "advi", "nuts"}
+
+
+def test_baselines_learn_the_planted_rule_from_the_files_training_rows(files):
+    """The tiny files' labels follow a planted linear rule: a linear model recovers it."""
+    tree = posterior_file.load(files["nuts"])
+    result = fit_baselines(tree, names=("logistic regression", "random forest"))
+    assert result.table.loc["logistic regression", "accuracy"] >= 0.85
+    assert result.p.sizes == {"baseline": 2, "test": tree["predictions"]["p"].sizes["test"]}
+    y = tree["predictions_constant_data"]["y"].to_numpy()
+    p = result.p.sel(baseline="random forest").to_numpy()
+    assert result.table.loc["random forest", "accuracy"] == pytest.approx(
+        np.mean((p > 0.5) == (y == 1))
+    )
+    # same rows, same seed: the same predictions
+    again = fit_baselines(tree, names=("random forest",))
+    np.testing.assert_array_equal(again.p.sel(baseline="random forest"), p)
 
 
 def test_more_than_two_files_need_a_reference(files, tmp_path):
