@@ -160,6 +160,7 @@ def _sweep_summary(result: SweepResult) -> str:
 
 def sweep(args: argparse.Namespace) -> int:
     """Fit every method x seed x training size on a Dask cluster."""
+    _check_installed(args.methods)
     config = config_from(args)
     dataset = load_dataset(data_dir=args.data_dir, train_csv=args.train_csv, test_csv=args.test_csv)
     tasks = plan(methods=args.methods, seeds=args.seeds, train_sizes=args.train_sizes)

@@ -100,3 +100,38 @@ def test_data_command_verifies_the_files(real_data_dir, tmp_path):
     out = study("data", cwd=tmp_path, env={"STUDY_DATA_DIR": str(real_data_dir)})
     assert out.returncode == 0, out.stderr
     assert "found via STUDY_DATA_DIR" in out.stdout and out.stdout.count(" ok") == 3
+
+
+def test_a_method_whose_package_is_missing_is_refused_before_anything_is_read(
+    monkeypatch, capsys, tmp_path
+):
+    import importlib.util
+
+    from study.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "blackjax" else real(name, *a)
+    )
+    out = tmp_path / "out"
+    code = main(["run", "--method", "advi,pathfinder", "--out", str(out), "--data-dir", "nowhere"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert "pathfinder needs blackjax" in err[0] and "pip install blackjax" in err[0]
+    assert not out.exists()  # and the data directory, which does not exist, was not read
+
+
+def test_three_methods_write_every_file_and_a_leaderboard(csv_files, tmp_path):
+    tiny = ["--hidden", "2", "--draws", "30", "--tune", "30", "--chains", "2"]
+    tiny += ["--max-steps", "300", "--window", "100", "--prior-draws", "30"]
+    out = study(
+        "run", "--method", "laplace,nuts,advi", *csv_files, "--out", "out", *tiny, cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    assert "leaderboard against nuts" in out.stdout
+    written = {p.name for p in (tmp_path / "out").iterdir()}
+    files = {f"{m}.{ext}" for m in ("laplace", "nuts", "advi") for ext in ("nc", "html")}
+    assert written == files | {"leaderboard.html", "leaderboard.json"}
+    board = json.loads((tmp_path / "out" / "leaderboard.json").read_text())
+    assert board["reference"] == "nuts (reference)"
+    assert {"laplace", "advi", "logistic regression (baseline)"} <= set(board["rows"])
