@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from analysis.approximation import ApproximationDiagnostics
-from analysis.baselines import Baselines
 from analysis.compare import Comparison, compare_runs
 from analysis.run_analysis import RunAnalysis
+
+if TYPE_CHECKING:  # its scikit-learn models load only where baselines are fitted
+    from analysis.baselines import Baselines
 
 __all__ = ["Leaderboard", "leaderboard"]
 

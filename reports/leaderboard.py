@@ -53,6 +53,7 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
     return {
         "reference": board.reference,
         "conclusion": board.conclusion,
+        "baselines": list(board.baselines),
         "rows": {
             str(label): {k: number(v) for k, v in row.items()}
             for label, row in board.table.iterrows()

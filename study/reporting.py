@@ -14,7 +14,6 @@ from pathlib import Path
 
 import xarray as xr
 
-from analysis.baselines import fit_baselines
 from analysis.compare import Comparison, compare_runs
 from analysis.headline import headline
 from analysis.leaderboard import Leaderboard, leaderboard
@@ -134,6 +133,8 @@ def write_leaderboard(
         A file's test set or network differs from the reference's.
     """
     start = time.perf_counter()
+    from analysis.baselines import fit_baselines  # scikit-learn's models: only when asked for
+
     extra = fit_baselines(reference.tree) if baselines else None
     board = leaderboard(analyses, reference=reference, baselines=extra)
     write_html(render_leaderboard(board, title=f"Leaderboard against {board.reference}"), html_path)

@@ -83,6 +83,7 @@ def test_compare_with_a_reference_writes_the_leaderboard(files, tmp_path):
     forest = numbers["rows"]["random forest (baseline)"]
     assert forest["mean_wasserstein_w0"] is None and forest["accuracy"] is not None
     assert any("baselines" in line for line in numbers["conclusion"])
+    assert set(numbers["baselines"]) == baselines
     assert html.read_text().count('src="data:image/svg+xml;base64,') == 2
     done = _compare(
         *files.values(),
