@@ -36,21 +36,23 @@ __all__ = ["BASELINES", "Baselines", "fit_baselines"]
 logger = logging.getLogger(__name__)
 
 
-def _gp(seed: int) -> ClassifierMixin:
+def _gp(seed: int, features: int) -> ClassifierMixin:
     return GaussianProcessClassifier(
-        ConstantKernel() * RBF(length_scale=np.ones(8)), random_state=seed
+        ConstantKernel() * RBF(length_scale=np.ones(features)), random_state=seed
     )
 
 
-#: Each baseline's estimator, from a seed. The MLP is the paper's 8-12-1 ReLU network
-#: fitted to its MAP-like point estimate (L2 penalty, Adam); the GP classifier has one
-#: length scale per feature (ARD) and, as scikit-learn's takes no row weights, sees each
-#: training row once.
-BASELINES: dict[str, Callable[[int], ClassifierMixin]] = {
-    "logistic regression": lambda seed: LogisticRegression(max_iter=1000),
-    "random forest": lambda seed: RandomForestClassifier(n_estimators=500, random_state=seed),
-    "gradient boosting": lambda seed: HistGradientBoostingClassifier(random_state=seed),
-    "MLP 8-12-1": lambda seed: MLPClassifier(
+#: Each baseline's estimator, from a seed and the number of features. The MLP is the
+#: paper's 8-12-1 ReLU network fitted to a point estimate (L2 penalty, Adam); the GP
+#: classifier has one length scale per feature (ARD) and, as scikit-learn's takes no row
+#: weights, sees each training row once.
+BASELINES: dict[str, Callable[[int, int], ClassifierMixin]] = {
+    "logistic regression": lambda seed, features: LogisticRegression(max_iter=1000),
+    "random forest": lambda seed, features: RandomForestClassifier(
+        n_estimators=500, random_state=seed
+    ),
+    "gradient boosting": lambda seed, features: HistGradientBoostingClassifier(random_state=seed),
+    "MLP 8-12-1": lambda seed, features: MLPClassifier(
         hidden_layer_sizes=(12,), max_iter=2000, random_state=seed
     ),
     "GP classifier": _gp,
@@ -133,7 +135,7 @@ def fit_baselines(
     rows, p = {}, {}
     for name in names or tuple(BASELINES):
         start = time.perf_counter()
-        estimator = _fit(name, BASELINES[name](random_state), X, y, weight)
+        estimator = _fit(name, BASELINES[name](random_state, X.shape[1]), X, y, weight)
         seconds = time.perf_counter() - start
         p[name] = estimator.predict_proba(X_test)[:, 1]
         predicted = (p[name] > 0.5).astype(int)

@@ -152,6 +152,7 @@ def fit_fullrank(
         name="full-rank ADVI",
         learning_rate=fullrank_learning_rate,
         max_steps=max_steps,
+        option="--fullrank-learning-rate",
     )
     mean, cov = _in_model_order(model, approx)
     posterior, stats = mixture_draws(

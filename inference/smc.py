@@ -39,7 +39,15 @@ from inference.jax_devices import flat_logp
 from inference.model import sample_prior
 from inference.runtime import Runtime
 
-__all__ = ["INTEGRATION_STEPS", "MCMC_STEPS", "TARGET_ACCEPT", "TARGET_ESS", "fit", "fit_smc"]
+__all__ = [
+    "INTEGRATION_STEPS",
+    "MCMC_STEPS",
+    "TARGET_ACCEPT",
+    "TARGET_ESS",
+    "SMCError",
+    "fit",
+    "fit_smc",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,10 @@ TARGET_ACCEPT = 0.65
 #: Stages before a run is given up as not reaching the posterior.
 MAX_STAGES = 500
 _FIRST_STEP = 0.3
+
+
+class SMCError(ValueError):
+    """A run did not reach the posterior (β = 1) within :data:`MAX_STAGES` stages."""
 
 
 def _kernel(model: pm.Model):
@@ -83,9 +95,9 @@ def _run(kernel, init, particles: np.ndarray, seed: int) -> tuple[np.ndarray, di
     evidence = 0.0
     while float(state.tempering_param) < 1.0:
         if len(record["beta"]) == MAX_STAGES:
-            raise RuntimeError(
+            raise SMCError(
                 f"SMC did not reach the posterior in {MAX_STAGES} stages "
-                f"(β = {float(state.tempering_param):.3g})"
+                f"(β = {float(state.tempering_param):.3g}); try more particles (--draws)"
             )
         key, step_key = jax.random.split(key)
         parameters = {

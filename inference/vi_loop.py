@@ -23,7 +23,14 @@ logger = logging.getLogger(__name__)
 
 
 class ADVIError(ValueError):
-    """The optimisation diverged: its loss became NaN or infinite."""
+    """The optimisation diverged: its loss became NaN or infinite.
+
+    ``option`` names the step size to lower (``--learning-rate`` by default).
+    """
+
+    def __init__(self, message: str, *, option: str = "--learning-rate"):
+        super().__init__(message)
+        self.option = option
 
 
 def pymc_fit(
@@ -64,19 +71,28 @@ def pymc_fit(
     return approx, np.asarray(inference.hist)
 
 
-def optimised(run, rule: LossConvergence, *, name: str, learning_rate: float, max_steps: int):
+def optimised(
+    run,
+    rule: LossConvergence,
+    *,
+    name: str,
+    learning_rate: float,
+    max_steps: int,
+    option: str = "--learning-rate",
+):
     """Call ``run()``, an optimisation under ``rule``, and judge how it ended.
 
     ``run`` returns a tuple whose last item is the loss per step. A NaN loss raises
-    :class:`ADVIError`, an interrupted fit ``KeyboardInterrupt``; one that did not
-    converge is logged as a warning.
+    :class:`ADVIError` naming ``option`` (the step size to lower), an interrupted fit
+    ``KeyboardInterrupt``; one that did not converge is logged as a warning.
     """
     try:
         result = run()
     except FloatingPointError:
         raise ADVIError(
             f"{name} diverged: its loss became NaN or infinite at learning rate {learning_rate:g}; "
-            f"try a smaller learning rate, e.g. {learning_rate / 10:g}"
+            f"try a smaller learning rate, e.g. {learning_rate / 10:g}",
+            option=option,
         ) from None
     loss = result[-1]
     if not rule.converged and len(loss) < max_steps:

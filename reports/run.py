@@ -52,9 +52,9 @@ def _chain_section(diag: ChainDiagnostics) -> dict:
 def _smc_section(schedule) -> dict:
     return {
         "figure": figure_uri(method_plots.tempering_schedule(schedule)),
-        "caption": "SMC's tempering, as pm.sample_smc recorded it: the likelihood exponent β "
-        "of each stage (0: the prior, 1: the posterior) and the share of its independent "
-        "Metropolis-Hastings moves accepted, one line per chain.",
+        "caption": "SMC's tempering, as BlackJAX's adaptive tempered SMC went: the likelihood "
+        "exponent β of each stage (0: the prior, 1: the posterior) and the share of its HMC "
+        "moves accepted, one line per chain (an independent run).",
         "tables": [],
     }
 

@@ -18,6 +18,7 @@ from inference.atomic import OutputError
 from inference.backends import BackendError
 from inference.methods import METHODS
 from inference.posterior_file import PosteriorFileError
+from inference.smc import SMCError
 from study.commands import ALL, COMMANDS
 from study.config import ConfigError
 from study.dataset import DataError
@@ -68,9 +69,9 @@ def _add_run(commands) -> None:
         default=list(ALL),
         metavar="METHOD[,METHOD...]",
         help=f"inference method(s) ({_METHOD_HELP}); 'all' runs {' then '.join(ALL)}. "
-        "Two methods are compared (OUT/comparison.html); three or more are scored against "
-        "the first Markov-chain method among them (nuts) in OUT/leaderboard.html, with the "
-        "non-Bayesian baselines (default: all)",
+        "Two methods are compared (OUT/comparison.html); three or more are scored in "
+        "OUT/leaderboard.html, with the non-Bayesian baselines, against nuts if given, else "
+        "the first Markov-chain method (default: all)",
     )
     _add_data_options(run)
     run.add_argument(
@@ -224,6 +225,7 @@ _USER_ERRORS = (
     SweepError,
     OutputError,
     ADVIError,
+    SMCError,
 )
 
 
@@ -231,7 +233,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except _USER_ERRORS as err:
-        hint = " (option --learning-rate)" if isinstance(err, ADVIError) else ""
+        hint = f" (option {err.option})" if isinstance(err, ADVIError) else ""
         print(f"error: {' '.join(str(err).splitlines())}{hint}", file=sys.stderr)
         return 2
 

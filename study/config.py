@@ -206,7 +206,8 @@ class RunConfig:
         Examples
         --------
         >>> sorted(RunConfig(seed=1).seeds())
-        ['advi', 'ensemble', 'fullrank_advi', 'laplace', 'nuts', 'prior', 'upsample']
+        ['advi', 'ensemble', 'fullrank_advi', 'laplace', 'nuts', 'pathfinder', 'prior', 'smc',
+         'upsample']
         """
         names = ("upsample", "prior", *METHODS)
         return {n: int(random_stream(self.seed, n).generate_state(1)[0]) for n in names}

@@ -219,3 +219,21 @@ def test_smc_writes_a_file_that_passes_the_contract(synthetic, tmp_path):
     assert set(tree["smc"].data_vars) >= {"beta", "accept_rate", "log_marginal_likelihood"}
     html = result.report.read_text()
     assert "final acceptance" in html and "tempering" in html
+
+
+def test_a_diverged_fit_names_the_step_size_to_lower():
+    from inference.vi_loop import ADVIError, optimised
+
+    def diverging():
+        raise FloatingPointError("the loss is not finite")
+
+    with pytest.raises(ADVIError, match="full-rank ADVI diverged") as caught:
+        optimised(
+            diverging,
+            LossConvergence(window=10),
+            name="full-rank ADVI",
+            learning_rate=1e-4,
+            max_steps=10,
+            option="--fullrank-learning-rate",
+        )
+    assert caught.value.option == "--fullrank-learning-rate" and "1e-05" in str(caught.value)
