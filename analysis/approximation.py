@@ -18,6 +18,7 @@ __all__ = [
     "draw_count",
     "library_facts",
     "loss_trace",
+    "particles_verdict",
     "psis_khat",
 ]
 
@@ -72,7 +73,10 @@ def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
     khat = psis_khat(tree)
     trace = loss_trace(tree) if "vi_history" in tree.children else None
     converged = None if trace is None else bool(trace.attrs["converged"])
-    ok, verdict = advi_verdict(khat, converged)
+    if "svgd" in tree.children:
+        ok, verdict = particles_verdict(tree["svgd"]["shift"].to_numpy())
+    else:
+        ok, verdict = advi_verdict(khat, converged)
     paths = None
     if "pathfinder" in tree.children:
         paths = tree["pathfinder"].to_dataset()[["elbo", "iterations"]].to_dataframe()
@@ -95,6 +99,8 @@ _LIBRARY_FACTS = {
     ("sample_stats", "mode_lp"): "log density at the best mode",
     ("sample_stats", "members"): "members",
     ("vi_history", "meanfield_steps"): "mean-field steps before full rank",
+    ("svgd", "particles"): "particles",
+    ("svgd", "steps"): "steps",
 }
 
 
@@ -120,10 +126,10 @@ def psis_khat(tree: xr.DataTree) -> float:
     Below 0.5 the approximation is good; up to 0.7 usable; above 0.7 unreliable
     (Yao, Vehtari, Simpson & Gelman 2018, "Yes, but did it work?"). Minus infinity
     when every ratio is the same; NaN with fewer than :data:`PSIS_MIN_DRAWS` draws, too
-    few for the tail fit.
+    few for the tail fit, or without a density q (SVGD's particles).
     """
     log_ratio = _log_ratios(tree)
-    if log_ratio.size < PSIS_MIN_DRAWS:
+    if log_ratio is None or log_ratio.size < PSIS_MIN_DRAWS:
         return np.nan
     if float(log_ratio.max() - log_ratio.min()) < 1e-12:
         return -np.inf  # equal ratios: q is the posterior up to a constant
@@ -132,7 +138,7 @@ def psis_khat(tree: xr.DataTree) -> float:
     return float(khat)
 
 
-def _log_ratios(tree: xr.DataTree) -> xr.DataArray:
+def _log_ratios(tree: xr.DataTree) -> xr.DataArray | None:
     """Return log p − log q over the draws the approximation q proposed.
 
     These are the stored draws' own, or, where the draws were importance-resampled
@@ -141,7 +147,7 @@ def _log_ratios(tree: xr.DataTree) -> xr.DataArray:
     for group in IMPORTANCE_GROUPS:
         if group in tree.children and {"lp", "log_q"} <= set(tree[group].data_vars):
             return tree[group]["lp"] - tree[group]["log_q"]
-    raise KeyError("the file stores no lp and log_q to judge its approximation by")
+    return None  # no density to judge the draws by (SVGD's particles)
 
 
 def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
@@ -174,6 +180,32 @@ def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
         else f"{stop[converged]}; {quality}."
     )
     return converged is not False and khat <= KHAT_MAX, text
+
+
+#: SVGD's particles count as settled once a window moves them at most this share of the
+#: first window's movement.
+SETTLED_SHARE = 0.1
+
+
+def particles_verdict(shift: np.ndarray) -> tuple[bool, str]:
+    """Judge SVGD's particles, which have no density, by how far they still moved.
+
+    Examples
+    --------
+    >>> particles_verdict(np.array([0.5, 0.1, 0.02]))[0]
+    True
+    >>> particles_verdict(np.array([0.5, 0.4]))[1][:40]
+    "SVGD's particles have no density, so PSI"
+    """
+    lead = "SVGD's particles have no density, so PSIS k-hat is not defined"
+    if shift.size == 0:
+        return False, f"{lead}; too few steps were recorded to say whether they settled."
+    settled = shift[-1] <= SETTLED_SHARE * shift[0]
+    state = "settled" if settled else "were STILL MOVING (more --svgd-steps)"
+    return bool(settled), (
+        f"{lead}. In the last window of steps they moved {shift[-1]:.2g} per parameter on "
+        f"average, against {shift[0]:.2g} in the first: they {state}."
+    )
 
 
 def loss_trace(tree: xr.DataTree, *, window: int = 100) -> xr.Dataset:

@@ -26,17 +26,14 @@ from inference.convergence import LossConvergence
 from inference.fit import MethodFit
 from inference.gaussian import mixture_draws
 from inference.runtime import Runtime
-from inference.vi_loop import optimised, pymc_fit, vi_history
+from inference.vi_loop import model_order, optimised, pymc_fit, vi_history
 
 __all__ = ["fit", "fit_fullrank"]
 
 
 def _in_model_order(model: pm.Model, approx) -> tuple[np.ndarray, np.ndarray]:
     """Mean and covariance of the fitted normal, raveled in the model's value-variable order."""
-    ordering = approx.groups[0].ordering
-    index = np.concatenate(
-        [np.arange(ordering[v.name][1].stop)[ordering[v.name][1]] for v in model.value_vars]
-    )
+    index = model_order(model, approx.groups[0])
     mean, cov = approx.mean.eval(), approx.cov.eval()
     return mean[index], cov[np.ix_(index, index)]
 

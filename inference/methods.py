@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from inference import advi, fullrank, laplace, nuts, pathfinder, smc
+from inference import advi, fullrank, laplace, nuts, pathfinder, smc, svgd
 from inference.fit import MethodFit
 
 __all__ = ["METHODS", "DrawKind", "Method", "method_of"]
@@ -178,6 +178,15 @@ METHODS: dict[str, Method] = {
             summary="adaptive tempered SMC with a tuned HMC kernel (BlackJAX): --chains runs "
             "of --draws particles",
             requires=("blackjax",),
+        ),
+        Method(
+            name="svgd",
+            fit=svgd.fit,
+            options=("draws", "svgd_steps", "learning_rate"),
+            draws="independent",
+            stores={"svgd": {"shift": ("window_end",)}},
+            summary="Stein variational gradient descent (PyMC's pm.SVGD): --draws particles "
+            "from prior draws",
         ),
     )
 }

@@ -17,7 +17,7 @@ import xarray as xr
 
 from inference.convergence import LossConvergence
 
-__all__ = ["ADVIError", "optimised", "pymc_fit", "vi_history"]
+__all__ = ["ADVIError", "model_order", "optimised", "pymc_fit", "vi_history"]
 
 logger = logging.getLogger(__name__)
 
@@ -112,4 +112,16 @@ def vi_history(loss: np.ndarray, converged: bool) -> xr.Dataset:
             "objective": "negative ELBO",
             "gradient_evaluations": len(loss),  # one Monte Carlo sample per step
         },
+    )
+
+
+def model_order(model: pm.Model, group) -> np.ndarray:
+    """Return where each raveled value variable sits in an approximation group's vector.
+
+    Indexing the group's flat vector by the result gives the model's order
+    (:func:`inference.gaussian.ravel_point`).
+    """
+    ordering = group.ordering
+    return np.concatenate(
+        [np.arange(ordering[v.name][1].stop)[ordering[v.name][1]] for v in model.value_vars]
     )

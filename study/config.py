@@ -176,6 +176,11 @@ class RunConfig:
         "ADVI: relative decrease of the window mean loss taken as no progress",
         check=_positive,
     )
+    svgd_steps: int = _option(
+        2000,
+        "SVGD: Adam steps moving the particles (--draws of them); it has no loss to stop on",
+        check=_at_most("iteration", _positive),
+    )
     prior_draws: int = _option(
         1000,
         "draws from the prior stored beside the posterior",
@@ -207,7 +212,7 @@ class RunConfig:
         --------
         >>> sorted(RunConfig(seed=1).seeds())
         ['advi', 'ensemble', 'fullrank_advi', 'laplace', 'nuts', 'pathfinder', 'prior', 'smc',
-         'upsample']
+         'svgd', 'upsample']
         """
         names = ("upsample", "prior", *METHODS)
         return {n: int(random_stream(self.seed, n).generate_state(1)[0]) for n in names}
