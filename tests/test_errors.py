@@ -323,7 +323,7 @@ def test_directory_and_device_are_not_posterior_files(tmp_path):
         (["--tune", "ten"], "argument --tune: 'ten' is not a number"),
         (["--learning-rate", "nan"], "argument --learning-rate: nan is not a finite number"),
         (["--seed", "-1"], "argument --seed: -1 is not a seed"),
-        (["--method", "vi"], "argument --method: invalid choice: 'vi'"),
+        (["--method", "vi"], "argument --method: unknown method(s) vi; choose from advi, nuts"),
         (["--backend", "stan"], "argument --backend: invalid choice: 'stan'"),
     ],
 )
