@@ -18,7 +18,7 @@ from scipy import stats
 from inference import jax_advi
 from inference.convergence import LossConvergence
 from inference.fit import MethodFit
-from inference.gaussian import value_dims
+from inference.gaussian import require_untransformed, value_dims
 from inference.runtime import Runtime
 from inference.vi_loop import ADVIError, optimised, pymc_fit, vi_history
 
@@ -202,8 +202,7 @@ def fit_advi(
     >>> bool(abs(float(result.posterior["mu"].mean()) - 3.0) < 0.5)
     True
     """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("fit_advi handles models whose free variables are untransformed")
+    require_untransformed(model, who="fit_advi")
     fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(2)
     rule = LossConvergence(window=window, tolerance=tolerance)
     options = {"learning_rate": learning_rate, "max_steps": max_steps, "seed": int(fit_seed)}

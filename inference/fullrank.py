@@ -24,7 +24,7 @@ import xarray as xr
 from inference.advi import fit_advi
 from inference.convergence import LossConvergence
 from inference.fit import MethodFit
-from inference.gaussian import mixture_draws
+from inference.gaussian import mixture_draws, require_untransformed
 from inference.runtime import Runtime
 from inference.vi_loop import model_order, optimised, pymc_fit, vi_history
 
@@ -114,8 +114,7 @@ def fit_fullrank(
     >>> bool(abs(np.corrcoef(draws)[0, 1] - 0.8) < 0.1)
     True
     """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("fit_fullrank handles models whose free variables are untransformed")
+    require_untransformed(model, who="fit_fullrank")
     meanfield_seed, fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(3)
     meanfield = fit_advi(
         model,

@@ -17,7 +17,50 @@ from pymc.blocking import DictToArrayBijection
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-__all__ = ["mixture_draws", "ravel_point", "unravel_draws", "value_dims"]
+from inference.model import sample_prior
+
+__all__ = [
+    "mixture_draws",
+    "prior_points",
+    "ravel_point",
+    "require_untransformed",
+    "unravel_draws",
+    "value_dims",
+]
+
+
+def require_untransformed(model: pm.Model, *, who: str) -> None:
+    """Refuse a model with transformed free variables: raveling here takes values as draws.
+
+    Examples
+    --------
+    >>> import pymc as pm
+    >>> with pm.Model() as model:
+    ...     sd = pm.HalfNormal("sd")
+    >>> require_untransformed(model, who="fit_x")
+    Traceback (most recent call last):
+    ...
+    ValueError: fit_x handles models whose free variables are untransformed
+    """
+    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
+        raise ValueError(f"{who} handles models whose free variables are untransformed")
+
+
+def prior_points(model: pm.Model, count: int, *, rng: np.random.Generator) -> np.ndarray:
+    """Draw ``count`` points from the prior, raveled (:func:`ravel_point`): ``(count, n)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pymc as pm
+    >>> with pm.Model() as model:
+    ...     a = pm.Normal("a", shape=2)
+    >>> prior_points(model, 3, rng=np.random.default_rng(0)).shape
+    (3, 2)
+    """
+    names = [rv.name for rv in model.free_RVs]
+    prior = sample_prior(model, draws=count, random_seed=rng, var_names=names)
+    points = [{n: prior[n].values[0, k] for n in names} for k in range(count)]
+    return np.stack([ravel_point(model, point) for point in points])
 
 
 def ravel_point(model: pm.Model, point: dict) -> np.ndarray:

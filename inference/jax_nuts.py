@@ -14,6 +14,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from inference.gaussian import require_untransformed
 from inference.jax_devices import Precision, jax_logp
 
 #: NumPyro's extra fields, under PyMC's names for sampler statistics.
@@ -80,8 +81,7 @@ def sample_numpyro(
         NumPyro's statistics under PyMC's names; attr ``gradient_evaluations``:
         leapfrog steps of tuning and sampling.
     """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("the JAX NUTS driver handles untransformed variables only")
+    require_untransformed(model, who="the JAX NUTS driver")
     import jax
     from numpyro.infer import MCMC, NUTS
 

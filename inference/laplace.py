@@ -23,7 +23,7 @@ import pymc as pm
 import xarray as xr
 
 from inference.fit import MethodFit
-from inference.gaussian import mixture_draws, ravel_point
+from inference.gaussian import mixture_draws, ravel_point, require_untransformed
 from inference.runtime import Runtime
 from inference.starts import map_starts
 
@@ -98,8 +98,7 @@ def fit_laplace(
     >>> posterior["mu"].sizes["chain"], info["members"]  # one mode: three equal members
     (3, 3)
     """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("the Laplace approximation here handles untransformed variables only")
+    require_untransformed(model, who="fit_laplace")
     rng = np.random.default_rng(random_seed)
     names = [v.name for v in model.value_vars]
     logp, hessian = model.compile_logp(), model.compile_d2logp(negate_output=False)

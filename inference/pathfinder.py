@@ -27,9 +27,8 @@ import pymc as pm
 import xarray as xr
 
 from inference.fit import MethodFit
-from inference.gaussian import ravel_point, unravel_draws
+from inference.gaussian import prior_points, require_untransformed, unravel_draws
 from inference.jax_devices import flat_logp
-from inference.model import sample_prior
 from inference.runtime import Runtime
 
 __all__ = ["ELBO_DRAWS", "MAX_ITERATIONS", "fit", "fit_pathfinder"]
@@ -114,17 +113,9 @@ def fit_pathfinder(
     import jax.numpy as jnp
     from blackjax.diagnostics import psis_weights
 
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("fit_pathfinder handles models whose free variables are untransformed")
+    require_untransformed(model, who="fit_pathfinder")
     rng = np.random.default_rng(random_seed)
-    names = [rv.name for rv in model.free_RVs]
-    prior = sample_prior(model, draws=paths, random_seed=rng, var_names=names)
-    starts = np.stack(
-        [
-            ravel_point(model, {n: prior[n].isel(chain=0, draw=k) for n in names})
-            for k in range(paths)
-        ]
-    )
+    starts = prior_points(model, paths, rng=rng)
     pool, lp, log_q, elbo, iterations = _paths(
         model, starts, draws=draws, seed=int(rng.integers(2**31))
     )

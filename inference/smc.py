@@ -34,9 +34,8 @@ import pymc as pm
 import xarray as xr
 
 from inference.fit import MethodFit
-from inference.gaussian import ravel_point, unravel_draws
+from inference.gaussian import prior_points, require_untransformed, unravel_draws
 from inference.jax_devices import flat_logp
-from inference.model import sample_prior
 from inference.runtime import Runtime
 
 __all__ = [
@@ -158,13 +157,9 @@ def fit_smc(
     >>> float(smc["beta"].max())
     1.0
     """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("fit_smc handles models whose free variables are untransformed")
+    require_untransformed(model, who="fit_smc")
     rng = np.random.default_rng(random_seed)
-    names = [rv.name for rv in model.free_RVs]
-    prior = sample_prior(model, draws=draws * chains, random_seed=rng, var_names=names)
-    points = [{n: prior[n].values[0, k] for n in names} for k in range(draws * chains)]
-    flat = np.stack([ravel_point(model, point) for point in points]).reshape(chains, draws, -1)
+    flat = prior_points(model, draws * chains, rng=rng).reshape(chains, draws, -1)
     kernel, init = _kernel(model)
     runs = [_run(kernel, init, flat[c], int(rng.integers(2**31))) for c in range(chains)]
     records = [record for _, record in runs]

@@ -17,8 +17,7 @@ import pymc as pm
 import xarray as xr
 
 from inference.fit import MethodFit
-from inference.gaussian import ravel_point, unravel_draws
-from inference.model import sample_prior
+from inference.gaussian import prior_points, require_untransformed, unravel_draws
 from inference.runtime import Runtime
 from inference.vi_loop import model_order
 
@@ -91,14 +90,9 @@ def fit_svgd(
     >>> bool(abs(float(posterior["mu"].mean()) - 3.0) < 0.2)
     True
     """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError("fit_svgd handles models whose free variables are untransformed")
+    require_untransformed(model, who="fit_svgd")
     rng = np.random.default_rng(random_seed)
-    names = [rv.name for rv in model.free_RVs]
-    prior = sample_prior(model, draws=particles, random_seed=rng, var_names=names)
-    start = np.stack(
-        [ravel_point(model, {n: prior[n].values[0, k] for n in names}) for k in range(particles)]
-    )
+    start = prior_points(model, particles, rng=rng)
     movement = _Movement(window)
     with model:
         inference = pm.SVGD(n_particles=particles, random_seed=int(rng.integers(2**31)))
