@@ -11,11 +11,13 @@ import contextlib
 import errno
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 __all__ = [
     "OutputError",
+    "atomic_stream",
     "atomic_write",
     "check_output",
     "check_target",
@@ -138,6 +140,49 @@ def atomic_write(path: str | os.PathLike, content: bytes | memoryview | str) -> 
     finally:
         _remove(tmp)
     return path
+
+
+@contextlib.contextmanager
+def atomic_stream(path: str | os.PathLike) -> Iterator[TextIO]:
+    """Write a text file piece by piece to a temporary name, renamed into place at the end.
+
+    For output too large to hold in memory (the predictions of a million scenarios):
+    what :func:`atomic_write` promises, for a file written in parts. If the ``with``
+    block raises (bad input found half-way, an interrupt), the temporary file is
+    removed and nothing is left at ``path``.
+
+    Raises
+    ------
+    OutputError
+        As :func:`atomic_write`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> target = Path(tempfile.mkdtemp()) / "rows.csv"
+    >>> with atomic_stream(target) as out:
+    ...     _ = out.write("a,b")
+    >>> target.read_text()
+    'a,b'
+    """
+    path = Path(path)
+    check_target(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    _PARTIAL.add(tmp)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+        _sync_directory(path.parent)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
+    finally:
+        _remove(tmp)
 
 
 def _write_new(tmp: Path, data: bytes | memoryview) -> None:

@@ -1,4 +1,6 @@
-"""What each command does once its options are parsed: run, report, compare, data, sweep.
+"""What each command does once its options are parsed.
+
+The commands: run, report, compare, predict, next, data, sweep.
 
 Each handler returns the exit code; errors a user can fix are raised, and the command
 line turns them into one line on stderr (:mod:`study.cli`).
@@ -14,19 +16,24 @@ from analysis.compare import ComparisonError, check_comparable
 from analysis.run_analysis import analyse_run
 from analysis.sweep import PRINTED_METRICS
 from inference import posterior_file
-from inference.atomic import OutputError, check_directory, check_output
+from inference.atomic import OutputError, atomic_write, check_directory, check_output
 from inference.methods import METHODS
 from study.cluster import dask_client
 from study.config import ConfigError
 from study.data import load_dataset
+from study.dataset import DataError
 from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verify_paper_files
 from study.options import config_from
 from study.pipeline import RunResult, check_file_size, fit_to_file, resolve_runtime
+from study.predicting import predict_file, rank_next
 from study.reporting import write_comparison, write_leaderboard, write_report
 from study.sweep import SweepResult, run_sweep
 from study.tasks import plan
 
 __all__ = ["COMMANDS"]
+
+#: Sobol candidates of ``next`` when none are given.
+DEFAULT_SOBOL = 4096
 
 #: ``--method all``: the paper's method and the reference.
 ALL = ("advi", "nuts")
@@ -144,6 +151,44 @@ def compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def predict(args: argparse.Namespace) -> int:
+    """Predict the scenarios of a CSV under one or more posterior files."""
+    *files, scenarios = args.inputs
+    if not files:
+        raise DataError("give one or more posterior files, then the scenario CSV")
+    check_output(args.output, inputs=args.inputs)
+    trees = [posterior_file.load(f) for f in files]
+    result = predict_file(files, trees, scenarios, args.output, progress=sys.stderr.isatty())
+    rate = result.rows / result.seconds
+    print(f"{args.output}: {result.rows} scenarios x {len(files)} file(s) ({rate:,.0f} rows/s)")
+    for name, count in result.extrapolating.items():
+        line = f"{name}: {count} scenario(s) outside the training range"
+        if name in result.scores:
+            line += "; " + ", ".join(f"{k} {v:.4f}" for k, v in result.scores[name].items())
+        print(line)
+    return 0
+
+
+def next_simulations(args: argparse.Namespace) -> int:
+    """Write the candidates most worth simulating next."""
+    inputs = [args.posterior, *([args.candidates] if args.candidates else [])]
+    check_output(args.output, inputs=inputs)
+    tree = posterior_file.load(args.posterior)
+    sobol = args.sobol if args.candidates or args.sobol else DEFAULT_SOBOL
+    best = rank_next(
+        tree,
+        candidates=args.candidates,
+        sobol=None if args.candidates else sobol,
+        seed=args.seed,
+        by=args.by,
+        k=args.k,
+    )
+    atomic_write(args.output, best.to_csv())
+    print(best.drop(columns=["outside"]).to_string(float_format=lambda v: f"{v:.4g}"))
+    print(f"{args.output}: the {len(best)} best by {args.by}")
+    return 0
+
+
 def _sweep_summary(result: SweepResult) -> str:
     shown = ["method", "seed", "train_size", "status", *PRINTED_METRICS]
     lines = [result.table[shown].to_string(index=False, float_format=lambda v: f"{v:.4f}")]
@@ -183,4 +228,12 @@ def data(args: argparse.Namespace) -> int:
 
 
 #: Each command's handler.
-COMMANDS = {"run": run, "report": report, "compare": compare, "data": data, "sweep": sweep}
+COMMANDS = {
+    "run": run,
+    "report": report,
+    "compare": compare,
+    "predict": predict,
+    "next": next_simulations,
+    "data": data,
+    "sweep": sweep,
+}

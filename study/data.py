@@ -22,7 +22,7 @@ import pandas as pd
 from study.dataset import COLUMNS, FEATURES, LABEL, DataError, Dataset, read_bytes
 from study.download import PAPER_FILES, download_paper_files, locate_data_dir, verified
 
-__all__ = ["load_csv_dataset", "load_dataset", "load_paper_dataset"]
+__all__ = ["load_csv_dataset", "load_dataset", "load_paper_dataset", "parse_cell"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def _decoded(path: Path, data: bytes) -> str:
         ) from None
 
 
-def _cell(path: Path, line: int, column: str, text: str) -> float:
+def parse_cell(path: Path, line: int, column: str, text: str) -> float:
     """Parse one cell: a finite number, and 0 or 1 in the label column."""
     where = f"{path}: line {line}, column {column!r}: value {_shown(text)}"
     expected = _EXPECTED.get(column, "a finite number")
@@ -72,7 +72,7 @@ def _table(path: Path, rows: list[tuple[int, list[str]]], header: list[str]) -> 
                 f"{path}: line {line} has {len(row)} values "
                 f"(expected {len(header)}, one per column of the header)"
             )
-        values.append([_cell(path, line, name, row[where[name]]) for name in COLUMNS])
+        values.append([parse_cell(path, line, name, row[where[name]]) for name in COLUMNS])
     if not values:
         raise DataError(f"{path}: no data rows (expected one line per simulation)")
     return pd.DataFrame(values, columns=list(COLUMNS)).astype({LABEL: "int64"})
