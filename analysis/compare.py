@@ -18,6 +18,7 @@ import xarray as xr
 from scipy.stats import kendalltau, wasserstein_distance
 from sklearn.metrics import f1_score, roc_auc_score
 
+from analysis.answers import effects_side_by_side, next_overlap
 from analysis.chains import ChainDiagnostics
 from analysis.metrics import SAMPLE_DIMS
 from analysis.pairwise import align_to, prediction_agreement, sd_ratio
@@ -193,7 +194,10 @@ class Comparison:
     ``intervals``: :func:`reference_intervals`' table (None without a reference of two
     or more chains), ``reference`` the label of the run whose chains it varies;
     ``chains``: per run with Markov chains, how far its pooled prediction can be trusted
-    (:meth:`analysis.chains.ChainDiagnostics.summary`).
+    (:meth:`analysis.chains.ChainDiagnostics.summary`); ``effects``: each feature's effect
+    sizes under both runs (:func:`analysis.answers.effects_side_by_side`);
+    ``next_overlap``: the two lists of next simulations compared
+    (:func:`analysis.answers.next_overlap`).
     """
 
     labels: tuple[str, str]
@@ -209,6 +213,8 @@ class Comparison:
     reference: str | None = None
     intervals: pd.DataFrame | None = None
     chains: dict[str, dict] | None = None
+    effects: pd.DataFrame | None = None
+    next_overlap: dict | None = None
 
 
 def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
@@ -262,6 +268,8 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         fingerprint=test_set_fingerprint(a.tree),
         reference=None if intervals is None else labels["ab".index(intervals[0])],
         intervals=None if intervals is None else intervals[1],
+        effects=effects_side_by_side(dict(zip(labels, (a.answers, b.answers), strict=True))),
+        next_overlap=next_overlap(a.answers, b.answers),
         chains={
             label: run.diagnostics.summary()
             for label, run in zip(labels, (a, b), strict=True)

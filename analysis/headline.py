@@ -50,6 +50,21 @@ def headline(comparison: Comparison) -> dict[str, Any]:
         },
         "reference_intervals": _intervals(comparison),
         "chains": comparison.chains or {},
+        "effect_sizes": _effects(comparison),
+        "next_overlap": comparison.next_overlap,
+    }
+
+
+def _effects(comparison: Comparison) -> dict[str, dict[str, dict[str, float]]] | None:
+    """Per run, per feature: the ALE and PD effect sizes."""
+    if comparison.effects is None:
+        return None
+    table = comparison.effects
+    return {
+        label: {
+            str(f): {k: float(table.loc[f, (label, k)]) for k in ("ale", "pd")} for f in table.index
+        }
+        for label in comparison.labels
     }
 
 
@@ -150,5 +165,29 @@ def conclusion(comparison: Comparison) -> list[str]:
         + _gradient_clause(cost, labels=(a, b))
         + ".",
         _interval_line(comparison),
+        *_answer_lines(comparison),
     ]
+    return lines
+
+
+def _answer_lines(comparison: Comparison) -> list[str]:
+    """Sentences on the response curves and the next simulations, if computed."""
+    a, b = comparison.labels
+    lines = []
+    if comparison.effects is not None:
+        ratio = comparison.effects[("", "band ratio")]
+        top = comparison.effects.index[0]
+        lines.append(
+            f"Response curves: {a}'s 90 % bands of the accumulated local effects are on "
+            f"average {ratio.mean():.2f} × as wide as {b}'s ({ratio.idxmin()} "
+            f"{ratio.min():.2f} ×, {ratio.idxmax()} {ratio.max():.2f} ×); the largest effect "
+            f"by {a} is {top}'s: {comparison.effects.loc[top, (a, 'ale')]:.2f} against "
+            f"{comparison.effects.loc[top, (b, 'ale')]:.2f} by {b}."
+        )
+    overlap = comparison.next_overlap
+    if overlap is not None and overlap["same_pool"]:
+        lines.append(
+            f"Of the {overlap['k']} simulations each would run next (BALD over "
+            f"{overlap['candidates']} Sobol candidates), {overlap['shared']} are the same."
+        )
     return lines

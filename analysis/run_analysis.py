@@ -11,6 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from analysis.alignment import align_hidden_units
+from analysis.answers import Answers, answers
 from analysis.diagnostics import Diagnostics, diagnose
 from analysis.importance import importance_summary, permutation_importance
 from analysis.metrics import (
@@ -48,7 +49,8 @@ class RunAnalysis:
     across chains, computed once and used by the heatmaps, the diagnostics and any
     comparison; ``importance_chains`` the mean F1 drop per feature and chain (what a
     comparison's interval from the reference's chains needs); ``diagnostics`` is typed by
-    the method's kind of draws.
+    the method's kind of draws; ``answers`` the response curves, maps and next
+    simulations in physical units.
     """
 
     tree: xr.DataTree
@@ -68,6 +70,7 @@ class RunAnalysis:
     importance: xr.Dataset
     importance_chains: xr.DataArray
     diagnostics: Diagnostics
+    answers: Answers
     seconds: float
 
 
@@ -138,6 +141,7 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
     importance = permutation_importance(
         tree, n_repeats=n_repeats, random_state=random_state, network=network
     )
+    summary = importance_summary(importance)
     aligned, permutation = align_hidden_units(tree["posterior"].to_dataset())
     predictive = predictive_moments(tree)
     y, p_mean = predictive["y"].to_numpy(), predictive["mean"].to_numpy()
@@ -156,8 +160,14 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
         thresholds=_thresholds(tree, predictive, network),
         scores=probabilistic_scores(y, p_mean),
         reliability=reliability(y, p_mean),
-        importance=importance_summary(importance),
+        importance=summary,
         importance_chains=importance["f1_drop"].mean(("repeat", "draw")),
         diagnostics=diagnose(tree, aligned=aligned),
+        answers=answers(
+            tree,
+            order=[str(f) for f in summary["feature"].values],
+            random_state=random_state,
+            network=network,
+        ),
     )
     return RunAnalysis(**fields, seconds=time.perf_counter() - start)

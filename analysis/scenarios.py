@@ -8,15 +8,19 @@ the model's graph for every posterior draw (:func:`analysis.network.evaluator`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.spatial import KDTree
 from scipy.stats import qmc
 
 from analysis.network import Evaluator, evaluator
 from analysis.uncertainty import ACQUISITIONS, summarise_draws
 
 __all__ = [
+    "TrainingRange",
     "feature_names",
     "next_simulations",
     "outside_training",
@@ -25,6 +29,7 @@ __all__ = [
     "sobol_candidates",
     "standardise",
     "training_box",
+    "training_range",
     "training_values",
 ]
 
@@ -53,6 +58,33 @@ def standardise(tree: xr.DataTree, X: np.ndarray) -> np.ndarray:
     return (np.asarray(X, dtype=float) - data["x_mean"].to_numpy()) / data["x_std"].to_numpy()
 
 
+@dataclass(frozen=True)
+class TrainingRange:
+    """Where a file's training simulations lie: what a new scenario is measured against.
+
+    Attributes
+    ----------
+    box : pandas.DataFrame
+        :func:`training_box`.
+    neighbours : scipy.spatial.KDTree
+        Over the standardised training inputs (each feature in units of its training sd).
+    spacing : float
+        Median distance from a training simulation to its nearest neighbour, in those units.
+    """
+
+    box: pd.DataFrame
+    neighbours: KDTree
+    spacing: float
+
+
+def training_range(tree: xr.DataTree) -> TrainingRange:
+    """Measure where a file's training simulations lie (:class:`TrainingRange`)."""
+    X = tree["constant_data"]["X"].to_numpy()
+    neighbours = KDTree(X)
+    distances, _ = neighbours.query(X, k=2)
+    return TrainingRange(training_box(tree), neighbours, float(np.median(distances[:, 1])))
+
+
 def outside_training(box: pd.DataFrame, X: np.ndarray) -> np.ndarray:
     """Which values of ``X (row, feature)`` lie outside the training box: bool, same shape."""
     X = np.asarray(X, dtype=float)
@@ -68,7 +100,7 @@ def predict_scenarios(
     X: np.ndarray,
     *,
     network: Evaluator | None = None,
-    box: pd.DataFrame | None = None,
+    training: TrainingRange | None = None,
 ) -> pd.DataFrame:
     """Predict new scenarios given in physical units, for every posterior draw.
 
@@ -81,15 +113,18 @@ def predict_scenarios(
         file's feature order (:func:`feature_names`).
     network : callable, optional
         From :func:`analysis.network.evaluator`, to skip compiling again.
-    box : pandas.DataFrame, optional
-        :func:`training_box`, to skip computing it again.
+    training : TrainingRange, optional
+        :func:`training_range`, to skip computing it again.
 
     Returns
     -------
     pandas.DataFrame
         One row per scenario: the columns of :func:`analysis.uncertainty.summarise_draws`,
-        ``extrapolation`` (any feature outside the training range) and ``outside`` (those
-        features, ``;``-separated).
+        ``extrapolation`` (any feature outside the training range), ``outside`` (those
+        features, ``;``-separated) and ``nearest_training``: the distance to the nearest
+        training simulation, each feature in units of its training sd (compare with
+        :attr:`TrainingRange.spacing`; a scenario inside the box can still be far from
+        every simulation when features are correlated in the design).
 
     Examples
     --------
@@ -105,13 +140,15 @@ def predict_scenarios(
     True
     """
     network = network or evaluator(tree)
-    box = training_box(tree) if box is None else box
+    training = training or training_range(tree)
     X = np.asarray(X, dtype=float)
-    p = network(tree["posterior"], standardise(tree, X), dim="scenario")
+    Z = standardise(tree, X)
+    p = network(tree["posterior"], Z, dim="scenario")
     table = summarise_draws(p).to_dataframe().reset_index(drop=True)
-    outside = outside_training(box, X)
+    outside = outside_training(training.box, X)
     table["extrapolation"] = outside.any(axis=1)
-    table["outside"] = _outside_text(outside, list(box.index))
+    table["outside"] = _outside_text(outside, list(training.box.index))
+    table["nearest_training"] = training.neighbours.query(Z)[0]
     return table
 
 
@@ -157,7 +194,7 @@ def next_simulations(
     by: str = "bald",
     k: int = 20,
     network: Evaluator | None = None,
-    box: pd.DataFrame | None = None,
+    training: TrainingRange | None = None,
 ) -> pd.DataFrame:
     """Score candidate scenarios and keep the ``k`` most worth simulating next.
 
@@ -172,7 +209,7 @@ def next_simulations(
         The acquisition function (:data:`analysis.uncertainty.ACQUISITIONS`).
     k : int
         How many to keep.
-    network, box : optional
+    network, training : optional
         As for :func:`predict_scenarios`.
 
     Returns
@@ -191,5 +228,7 @@ def next_simulations(
     ([1, 2, 3, 4, 5], True)
     """
     X = candidates[feature_names(tree)].to_numpy()
-    scores = predict_scenarios(tree, X, network=network, box=box).set_index(candidates.index)
+    scores = predict_scenarios(tree, X, network=network, training=training).set_index(
+        candidates.index
+    )
     return rank_candidates(pd.concat([candidates, scores], axis=1), by=by, k=k)

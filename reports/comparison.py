@@ -11,7 +11,7 @@ from analysis.headline import conclusion
 from analysis.run_analysis import RunAnalysis
 from inference.model import PARAMS
 from reports.html import ENV, figure_uri, series_table, table
-from reports.run import diagnostics_section, provenance, run_figures
+from reports.run import diagnostics_section, provenance, response_figures, run_figures
 
 __all__ = ["render_comparison"]
 
@@ -71,13 +71,17 @@ def render_comparison(
             ),
             "parameters": figure_uri(plots.parameter_differences(params, labels=labels)),
             "importance": figure_uri(plots.importance_pair(comparison.importance)),
+            **response_figures(dict(zip(labels, runs, strict=True))),
         },
+        "lead": runs[1].answers.lead,
+        "next_overlap": comparison.next_overlap,
         "tables": {
             "predictions": table(comparison.predictions, digits=4),
             "agreement": series_table(comparison.agreement, digits=4),
             "parameters": table(pd.DataFrame(parameter_rows).T),
             "importance": table(importance.to_dataframe().unstack("run"), digits=4),
             "cost": table(comparison.cost),
+            "effects": table(comparison.effects, digits=3),
             "intervals": None
             if comparison.intervals is None
             else table(comparison.intervals, digits=4),

@@ -6,14 +6,15 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from analysis import method_plots, plots, reference_plots
+from analysis import method_plots, plots, reference_plots, response_plots
+from analysis.answers import NEXT_CANDIDATES
 from analysis.approximation import ApproximationDiagnostics
 from analysis.chains import ChainDiagnostics
 from analysis.diagnostics import Diagnostics
 from analysis.run_analysis import RunAnalysis
 from reports.html import ENV, display, figure_uri, series_table, table
 
-__all__ = ["provenance", "render_run", "run_figures"]
+__all__ = ["answers_context", "provenance", "render_run", "response_figures", "run_figures"]
 
 
 def _moment_tables(moments) -> dict[str, Markup]:
@@ -103,6 +104,48 @@ def diagnostics_section(diag: Diagnostics) -> dict[str, list[Markup] | str | Non
     return _SECTIONS[type(diag)](diag)
 
 
+def response_figures(runs: dict[str, RunAnalysis]) -> dict[str, str]:
+    """Draw the response curves of one or more runs (overlaid), as data URIs."""
+    partial = {label: r.answers.partial for label, r in runs.items()}
+    ale = {label: r.answers.ale for label, r in runs.items()}
+    return {
+        "partial": figure_uri(
+            response_plots.response_curves(partial, ylabel="partial dependence of P(propagate)")
+        ),
+        "ale": figure_uri(
+            response_plots.response_curves(
+                ale, ylabel="ALE: change in P(propagate)", probability=False
+            )
+        ),
+    }
+
+
+def _next_table(answers) -> Markup:
+    scores = ["mean", "q05", "q95", "entropy", "mutual_information", "nearest_training"]
+    shown = [*answers.training.columns, *scores]
+    return table(answers.next.set_index("rank")[shown], digits=3)
+
+
+def answers_context(result: RunAnalysis) -> dict:
+    """Lay out the response curves, maps and next simulations of one run."""
+    answers = result.answers
+    maps = response_plots.response_maps(
+        answers.maps, training=answers.training, labels=answers.labels
+    )
+    return {
+        "figures": response_figures({result.method: result}) | {"maps": figure_uri(maps)},
+        "lead": answers.lead,
+        "effects": table(answers.effects, digits=3),
+        "correlated": table(answers.correlated, digits=2) if len(answers.correlated) else None,
+        "next": _next_table(answers),
+        "draws": answers.partial.attrs["draws"],
+        "pd_rows": answers.partial.attrs["rows"],
+        "candidates": NEXT_CANDIDATES,
+        "spacing": answers.spacing,
+        "map_rows": answers.maps[0].attrs["rows"] if answers.maps else 0,
+    }
+
+
 def run_figures(result: RunAnalysis) -> dict[str, str]:
     """Draw one run's report figures, as data URIs keyed by section."""
     return {
@@ -173,6 +216,7 @@ def render_run(result: RunAnalysis, *, title: str) -> str:
         ],
         "importance_attrs": result.importance.attrs,
         "chains": int(result.permutation.sizes["chain"]),
+        "answers": answers_context(result),
         "provenance": provenance(result),
     }
     return ENV.get_template("run.html.j2").render(**context)

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from analysis.answers import NEXT_CANDIDATES, NEXT_K
 from analysis.compare import ComparisonError
 from analysis.uncertainty import ACQUISITIONS
 from inference.advi import ADVIError
@@ -187,11 +188,14 @@ def _add_next(commands) -> None:
         "--sobol",
         type=positive_int,
         metavar="N",
-        help="N scrambled Sobol points over the training box (default: 4096 when no "
-        "--candidates; balanced when N is a power of two)",
+        default=NEXT_CANDIDATES,
+        help=f"N scrambled Sobol points over the training box (default: {NEXT_CANDIDATES}, as "
+        "the report's list; balanced when N is a power of two)",
     )
     nxt.add_argument("--seed", type=int, default=0, help="seed of the Sobol points (default: 0)")
-    nxt.add_argument("-k", type=positive_int, default=20, help="how many to keep (default: 20)")
+    nxt.add_argument(
+        "-k", type=positive_int, default=NEXT_K, help=f"how many to keep (default: {NEXT_K})"
+    )
     nxt.add_argument(
         "--by",
         choices=list(ACQUISITIONS),

@@ -32,9 +32,6 @@ from study.tasks import plan
 
 __all__ = ["COMMANDS"]
 
-#: Sobol candidates of ``next`` when none are given.
-DEFAULT_SOBOL = 4096
-
 #: ``--method all``: the paper's method and the reference.
 ALL = ("advi", "nuts")
 
@@ -174,11 +171,10 @@ def next_simulations(args: argparse.Namespace) -> int:
     inputs = [args.posterior, *([args.candidates] if args.candidates else [])]
     check_output(args.output, inputs=inputs)
     tree = posterior_file.load(args.posterior)
-    sobol = args.sobol if args.candidates or args.sobol else DEFAULT_SOBOL
     best = rank_next(
         tree,
         candidates=args.candidates,
-        sobol=None if args.candidates else sobol,
+        sobol=None if args.candidates else args.sobol,
         seed=args.seed,
         by=args.by,
         k=args.k,

@@ -29,6 +29,7 @@ from analysis.scenarios import (
     rank_candidates,
     sobol_candidates,
     training_box,
+    training_range,
 )
 from inference.atomic import atomic_stream
 from study.dataset import LABEL, DataError
@@ -106,7 +107,7 @@ def predict_file(
     names = [f.name for f in files]
     features = _check_features(trees, names)
     networks = [evaluator(t) for t in trees]
-    boxes = [training_box(t) for t in trees]
+    ranges = [training_range(t) for t in trees]
     seen, extrapolating = 0, dict.fromkeys(names, 0)
     means = {n: [] for n in names}
     labels = []
@@ -115,8 +116,8 @@ def predict_file(
         for chunk in _progress(chunks, show=progress, unit="rows"):
             frame = _scenario_frame(chunk, features)
             parts = []
-            for name, tree, network, box in zip(names, trees, networks, boxes, strict=True):
-                table = predict_scenarios(tree, chunk.X, network=network, box=box)
+            for name, tree, network, training in zip(names, trees, networks, ranges, strict=True):
+                table = predict_scenarios(tree, chunk.X, network=network, training=training)
                 table.index = frame.index
                 parts.append(frame.assign(file=name, method=tree.attrs["method"]).join(table))
                 extrapolating[name] += int(table["extrapolation"].sum())
@@ -171,12 +172,12 @@ def rank_next(
     """
     if (candidates is None) == (sobol is None):
         raise DataError("give candidates as a CSV file or a number of Sobol points, not both")
-    network, box = evaluator(tree), training_box(tree)
+    network, training = evaluator(tree), training_range(tree)
     best = None
     for chunk in _candidate_chunks(
         tree, candidates=candidates, sobol=sobol, seed=seed, rows=_chunk_rows([tree])
     ):
-        top = next_simulations(tree, chunk, by=by, k=k, network=network, box=box)
+        top = next_simulations(tree, chunk, by=by, k=k, network=network, training=training)
         pool = top if best is None else pd.concat([best, top])
         # ties go to the earlier candidate, as when all are ranked at once
         best = rank_candidates(pool.drop(columns="rank").sort_index(kind="stable"), by=by, k=k)

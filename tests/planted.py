@@ -58,7 +58,10 @@ def one_feature(*, feature: int, slope: np.ndarray, centre: float) -> xr.DataTre
 
 
 def disagree_beyond(*, feature: int, edge: float, spread: np.ndarray) -> xr.DataTree:
-    """Every draw gives P = 0.5 where z_feature <= edge; beyond it their logits fan out by ``spread``."""
+    """Every draw gives P = 0.5 where z_feature <= edge; beyond, their logits fan out by ``spread``.
+
+    One draw per element of ``spread``.
+    """
     spread = np.asarray(spread, dtype=float)[None, :]
     v = _zero_draws(1, spread.shape[1])
     v["w0"][..., feature, 1] = 1.0
@@ -68,7 +71,7 @@ def disagree_beyond(*, feature: int, edge: float, spread: np.ndarray) -> xr.Data
 
 
 def linear_boundary(*, pair: tuple[int, int], offset: float, slope: float) -> xr.DataTree:
-    """P = sigmoid(slope * (z_a + z_b - offset)) in the standardised pair; the same for every draw."""
+    """P = sigmoid(slope * (z_a + z_b - offset)) in the standardised pair, for every draw."""
     v = _zero_draws(1, 4)
     v["w0"][..., pair[0], 0] = 1.0
     v["w0"][..., pair[1], 0] = 1.0

@@ -19,6 +19,8 @@ SECTIONS = (
     "predictions",
     "classification",
     "importance",
+    "response",
+    "next",
     "diagnostics",
     "provenance",
 )
@@ -46,7 +48,7 @@ def test_report_is_self_contained_and_complete(reports, method):
     for section in SECTIONS:
         assert f'id="{section}"' in html
     sources = re.findall(r'src="([^"]*)"', html)
-    figures = {"advi": 6, "nuts": 7}[method]  # NUTS: and how far its pooled prediction holds
+    figures = {"advi": 9, "nuts": 10}[method]  # NUTS: and how far its pooled prediction holds
     assert len(sources) == figures
     assert all(s.startswith("data:image/svg+xml;base64,") for s in sources)
     assert not re.search(r"""(href|src)=["']?(https?:)?//""", html)
