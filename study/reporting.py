@@ -56,7 +56,7 @@ def write_report(
     >>> html = Path(tempfile.mkdtemp()) / "nuts.html"
     >>> analysis = write_report(tiny_posterior_file(), html, title="NUTS", n_repeats=2)
     >>> html.read_text().count("<section")
-    7
+    9
     """
     start = time.perf_counter()
     analysis = analyse_run(tree, n_repeats=n_repeats)

@@ -74,7 +74,7 @@ def test_headline_matches_an_independent_recomputation(trees, analyses, tmp_path
     assert agreement["std_ratio"] == pytest.approx(std[0].mean() / std[1].mean(), rel=1e-9)
     assert numbers["cost"]["nuts"]["gradient_evaluations"] > 0
     assert numbers["cost"]["advi"]["gradient_evaluations"] == 600
-    assert (tmp_path / "c.html").read_text().count('src="data:image/svg+xml;base64,') == 14
+    assert (tmp_path / "c.html").read_text().count('src="data:image/svg+xml;base64,') == 16
 
 
 def test_different_test_sets_are_refused(trees):

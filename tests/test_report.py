@@ -100,7 +100,7 @@ def _browser():
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
-@pytest.mark.parametrize(("page", "figures"), [("advi", 6), ("nuts", 7), ("comparison", 14)])
+@pytest.mark.parametrize(("page", "figures"), [("advi", 9), ("nuts", 10), ("comparison", 16)])
 def test_browser_decodes_every_figure_without_console_errors(reports, page, figures):
     browser = _browser()
     try:
