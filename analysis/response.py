@@ -70,7 +70,7 @@ def partial_dependence(
     tree: xr.DataTree,
     *,
     points: int = 15,
-    rows: int = 200,
+    rows: int = 120,
     max_draws: int = MAX_DRAWS,
     random_state: int = 0,
     network: Evaluator | None = None,
