@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import xarray as xr
-from scipy.special import xlogy
 
 from analysis.metrics import SAMPLE_DIMS
 
@@ -32,7 +31,10 @@ def binary_entropy(p: np.ndarray) -> np.ndarray:
     [0.0, 1.0, 0.0]
     """
     p = np.asarray(p, dtype=float)
-    return 0.0 - (xlogy(p, p) + xlogy(1 - p, 1 - p)) / np.log(2)  # 0.0 -: no -0.0
+    q = 1.0 - p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p), 0.0) + np.where(q > 0, q * np.log(q), 0.0)
+    return 0.0 - terms / np.log(2)  # 0.0 -: no -0.0
 
 
 def summarise_draws(p: xr.DataArray, *, threshold: float = 0.5) -> xr.Dataset:

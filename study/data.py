@@ -46,20 +46,20 @@ def _decoded(path: Path, data: bytes) -> str:
 
 def parse_cell(path: Path, line: int, column: str, text: str) -> float:
     """Parse one cell: a finite number, and 0 or 1 in the label column."""
-    where = f"{path}: line {line}, column {column!r}: value {_shown(text)}"
-    expected = _EXPECTED.get(column, "a finite number")
     cell = text.strip()
     try:
         value = float(cell) if cell and "_" not in cell else None
     except ValueError:
         value = None
+    if value is not None and math.isfinite(value) and (column != LABEL or value in (0.0, 1.0)):
+        return value  # the common case: no message to build
+    where = f"{path}: line {line}, column {column!r}: value {_shown(text)}"
+    expected = _EXPECTED.get(column, "a finite number")
     if value is None:
         raise DataError(f"{where} is not a number (expected {expected})")
     if not math.isfinite(value):
         raise DataError(f"{where} is not finite (expected {expected})")
-    if column == LABEL and value not in (0.0, 1.0):
-        raise DataError(f"{where} is not 0 or 1 (expected {expected})")
-    return value
+    raise DataError(f"{where} is not 0 or 1 (expected {expected})")
 
 
 def _table(path: Path, rows: list[tuple[int, list[str]]], header: list[str]) -> pd.DataFrame:
