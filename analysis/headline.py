@@ -174,8 +174,10 @@ def _answer_lines(comparison: Comparison) -> list[str]:
     """Sentences on the response curves and the next simulations, if computed."""
     a, b = comparison.labels
     lines = []
+    ratio = None
     if comparison.effects is not None:
-        ratio = comparison.effects[("", "band ratio")]
+        ratio = comparison.effects[("", "band ratio")].replace([np.inf, -np.inf], np.nan).dropna()
+    if comparison.effects is not None and len(ratio):
         top = comparison.effects.index[0]
         lines.append(
             f"Response curves: {a}'s 90 % bands of the accumulated local effects are on "

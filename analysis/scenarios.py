@@ -20,6 +20,7 @@ from analysis.network import Evaluator, evaluator
 from analysis.uncertainty import ACQUISITIONS, summarise_draws
 
 __all__ = [
+    "SCORE_COLUMNS",
     "TrainingRange",
     "feature_names",
     "next_simulations",
@@ -56,6 +57,13 @@ def standardise(tree: xr.DataTree, X: np.ndarray) -> np.ndarray:
     """Standardise physical inputs ``(row, feature)`` with the file's training statistics."""
     data = tree["constant_data"]
     return (np.asarray(X, dtype=float) - data["x_mean"].to_numpy()) / data["x_std"].to_numpy()
+
+
+#: The columns :func:`predict_scenarios` adds to each scenario, and the ranking's own.
+SCORE_COLUMNS = (
+    *("mean", "sd", "q05", "q50", "q95", "propagates", "entropy", "mutual_information"),
+    *("extrapolation", "outside", "nearest_training", "rank"),
+)
 
 
 @dataclass(frozen=True)
@@ -193,6 +201,7 @@ def next_simulations(
     *,
     by: str = "bald",
     k: int = 20,
+    within: float | None = None,
     network: Evaluator | None = None,
     training: TrainingRange | None = None,
 ) -> pd.DataFrame:
@@ -209,6 +218,9 @@ def next_simulations(
         The acquisition function (:data:`analysis.uncertainty.ACQUISITIONS`).
     k : int
         How many to keep.
+    within : float, optional
+        Keep only candidates at most this far from a training simulation
+        (``nearest_training``, in training-sd units): near the design's own combinations.
     network, training : optional
         As for :func:`predict_scenarios`.
 
@@ -231,4 +243,7 @@ def next_simulations(
     scores = predict_scenarios(tree, X, network=network, training=training).set_index(
         candidates.index
     )
-    return rank_candidates(pd.concat([candidates, scores], axis=1), by=by, k=k)
+    scored = pd.concat([candidates, scores], axis=1)
+    if within is not None:
+        scored = scored[scored["nearest_training"] <= within]
+    return rank_candidates(scored, by=by, k=k)

@@ -179,7 +179,9 @@ def atomic_stream(path: str | os.PathLike) -> Iterator[TextIO]:
             os.fsync(out.fileno())
         os.replace(tmp, path)
         _sync_directory(path.parent)
-    except OSError as err:
+    except OutputError:
+        raise
+    except OSError as err:  # the body's readers raise their own errors: this is the writing
         raise OutputError(f"cannot write {path}: {err.strerror or err}") from None
     finally:
         _remove(tmp)

@@ -6,11 +6,47 @@ Their handlers are in :mod:`study.commands`; the defaults of ``next`` are the re
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from analysis.answers import NEXT_CANDIDATES, NEXT_K
 from analysis.uncertainty import ACQUISITIONS
 from study.options import positive_int
+
+#: The most Sobol candidates ``next`` draws (held in memory: 8 features × 8 bytes each).
+MAX_SOBOL = 2**22
+
+
+def _whole(text: str, *, low: int, high: int | None, what: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ({what})") from None
+    if value < low or (high is not None and value > high):
+        raise argparse.ArgumentTypeError(f"{value} is out of range ({what})")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """Parse a seed: a whole number from 0."""
+    return _whole(text, low=0, high=None, what="expected 0 or more")
+
+
+def sobol_count(text: str) -> int:
+    """Parse a number of Sobol points: 1 to :data:`MAX_SOBOL`."""
+    return _whole(text, low=1, high=MAX_SOBOL, what=f"expected 1 to {MAX_SOBOL}")
+
+
+def positive_float(text: str) -> float:
+    """Parse a distance: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value} is not a finite number above 0")
+    return value
+
 
 __all__ = ["add_next", "add_predict"]
 
@@ -59,13 +95,15 @@ def add_next(commands) -> None:
     )
     source.add_argument(
         "--sobol",
-        type=positive_int,
+        type=sobol_count,
         metavar="N",
         default=NEXT_CANDIDATES,
         help=f"N scrambled Sobol points over the training box (default: {NEXT_CANDIDATES}, as "
         "the report's list; balanced when N is a power of two)",
     )
-    nxt.add_argument("--seed", type=int, default=0, help="seed of the Sobol points (default: 0)")
+    nxt.add_argument(
+        "--seed", type=seed_int, default=0, help="seed of the Sobol points (default: 0)"
+    )
     nxt.add_argument(
         "-k", type=positive_int, default=NEXT_K, help=f"how many to keep (default: {NEXT_K})"
     )
@@ -74,6 +112,14 @@ def add_next(commands) -> None:
         choices=list(ACQUISITIONS),
         default="bald",
         help="acquisition function (default: bald)",
+    )
+    nxt.add_argument(
+        "--within",
+        type=positive_float,
+        metavar="D",
+        help="keep only candidates at most D from a training simulation (each feature in "
+        "units of its training sd; neighbouring training simulations lie about 0.85 apart in "
+        "the paper's design): stay near the combinations the design sampled",
     )
     nxt.add_argument(
         "-o",

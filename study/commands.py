@@ -178,6 +178,7 @@ def next_simulations(args: argparse.Namespace) -> int:
         seed=args.seed,
         by=args.by,
         k=args.k,
+        within=args.within,
     )
     atomic_write(args.output, best.to_csv())
     print(best.drop(columns=["outside"]).to_string(float_format=lambda v: f"{v:.4g}"))

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from analysis.metrics import probabilistic_scores
 from analysis.network import evaluator
 from analysis.scenarios import (
+    SCORE_COLUMNS,
     feature_names,
     next_simulations,
     predict_scenarios,
@@ -38,6 +39,9 @@ from study.scenario_csv import ScenarioChunk, read_scenarios
 __all__ = ["PredictResult", "predict_file", "rank_next"]
 
 logger = logging.getLogger(__name__)
+
+#: Columns the outputs write themselves: a scenario file may not hold them.
+RESERVED = (*SCORE_COLUMNS, "file", "method", "scenario", "candidate")
 
 #: Probabilities held at once per chunk (draws × rows): 8 MB of float64; the network's
 #: hidden layer holds 12 times as many for up to 500 draws at a time.
@@ -65,9 +69,21 @@ def _check_features(trees: Sequence[xr.DataTree], names: Sequence[str]) -> list[
         if feature_names(tree) != features:
             raise DataError(
                 f"{name} names features {', '.join(feature_names(tree))}, but {names[0]} "
-                f"names {', '.join(features)} (expected files of the same features)"
+                f"names {', '.join(features)} (expected files of the same features, in the "
+                "same order)"
             )
     return features
+
+
+def _names(files: Sequence[Path]) -> list[str]:
+    """Each file's name in the output: its base name, or its path where base names repeat."""
+    names = [f.name for f in files]
+    if len(set(names)) < len(names):
+        names = [str(f) for f in files]
+    if len(set(names)) < len(names):
+        twice = next(n for n in names if names.count(n) > 1)
+        raise DataError(f"{twice} is given twice (expected each posterior file once)")
+    return names
 
 
 def _progress(rows: Iterator, *, show: bool, unit: str) -> Iterator:
@@ -105,14 +121,14 @@ def predict_file(
     with its own training statistics and flags what lies outside its own training box.
     """
     start = time.perf_counter()
-    names = [f.name for f in files]
+    names = _names(files)
     features = _check_features(trees, names)
     networks = [evaluator(t) for t in trees]
     ranges = [training_range(t) for t in trees]
     seen, extrapolating = 0, dict.fromkeys(names, 0)
     means = {n: [] for n in names}
     labels = []
-    chunks = read_scenarios(scenarios, features, chunk_rows=_chunk_rows(trees))
+    chunks = read_scenarios(scenarios, features, chunk_rows=_chunk_rows(trees), reserved=RESERVED)
     with atomic_stream(output) as out:
         for chunk in _progress(chunks, show=progress, unit="rows"):
             frame = _scenario_frame(chunk, features)
@@ -150,7 +166,10 @@ def _candidate_chunks(
 ) -> Iterator[pd.DataFrame]:
     features = feature_names(tree)
     if candidates is not None:
-        for chunk in read_scenarios(candidates, features, chunk_rows=rows):
+        chunks = read_scenarios(
+            candidates, features, chunk_rows=rows, labels=False, reserved=RESERVED
+        )
+        for chunk in chunks:
             yield _scenario_frame(chunk, features).rename_axis("candidate")
         return
     points = sobol_candidates(training_box(tree), sobol, seed=seed).rename_axis("candidate")
@@ -166,6 +185,7 @@ def rank_next(
     seed: int = 0,
     by: str = "bald",
     k: int = 20,
+    within: float | None = None,
 ) -> pd.DataFrame:
     """Return the ``k`` candidates most worth simulating next, from a CSV or Sobol points.
 
@@ -179,7 +199,9 @@ def rank_next(
     for chunk in _candidate_chunks(
         tree, candidates=candidates, sobol=sobol, seed=seed, rows=_chunk_rows([tree])
     ):
-        top = next_simulations(tree, chunk, by=by, k=k, network=network, training=training)
+        top = next_simulations(
+            tree, chunk, by=by, k=k, within=within, network=network, training=training
+        )
         pool = top if best is None else pd.concat([best, top])
         # ties go to the earlier candidate, as when all are ranked at once
         best = rank_candidates(pool.drop(columns="rank").sort_index(kind="stable"), by=by, k=k)

@@ -45,18 +45,26 @@ class ScenarioChunk:
     start: int
 
 
-def _header(path: Path, line: int, names: list[str], features: Sequence[str]) -> list[str]:
+def _header(
+    path: Path, line: int, names: list[str], features: Sequence[str], reserved: Sequence[str]
+) -> list[str]:
     names = [n.strip() for n in names]
     wanted = f"expected a header naming {', '.join(features)} (and optionally {LABEL}), each once"
     missing = [f for f in features if f not in names]
     if missing:
         shown = ", ".join(repr(m) for m in missing)
         raise DataError(f"{path}: line {line}, the header, is missing column(s) {shown} ({wanted})")
-    repeated = next((n for n in [*features, LABEL] if names.count(n) > 1), None)
+    repeated = next((n for n in names if names.count(n) > 1), None)
     if repeated is not None:
         raise DataError(
             f"{path}: line {line}, the header, names column {repeated!r} "
             f"{names.count(repeated)} times ({wanted})"
+        )
+    clash = next((n for n in names if n in reserved), None)
+    if clash is not None:
+        raise DataError(
+            f"{path}: line {line}, the header, names column {clash!r}, which the output "
+            f"writes itself (rename it; {wanted})"
         )
     return names
 
@@ -74,7 +82,7 @@ def _open(path: Path):
 
 def _rows(path: Path, handle) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(handle)
-    line = 1
+    line = 0
     try:
         for row in reader:
             line = reader.line_num
@@ -83,11 +91,17 @@ def _rows(path: Path, handle) -> Iterator[tuple[int, list[str]]]:
     except csv.Error as err:
         raise DataError(f"{path}: line {reader.line_num} is not valid CSV ({err})") from None
     except UnicodeDecodeError:
-        raise DataError(f"{path}: after line {line}, bytes that are not UTF-8 text") from None
+        raise DataError(
+            f"{path}: at or after line {line + 1}, bytes that are not UTF-8 text (expected a "
+            "CSV file of scenarios, given after the posterior files)"
+        ) from None
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
-def _chunk(path: Path, rows: list, header: list[str], features: Sequence[str], start: int):
-    numeric = [*features, *([LABEL] if LABEL in header else [])]
+def _chunk(path: Path, rows: list, header: list[str], features: Sequence[str], start, label):
+    """Parse ``rows``; ``label``: the name of the 0/1 column, or None (then it is text)."""
+    numeric = [*features, *([label] if label else [])]
     where = {name: header.index(name) for name in header}
     values = np.empty((len(rows), len(numeric)))
     for i, (line, row) in enumerate(rows):
@@ -99,12 +113,17 @@ def _chunk(path: Path, rows: list, header: list[str], features: Sequence[str], s
         values[i] = [parse_cell(path, line, name, row[where[name]]) for name in numeric]
     others = [n for n in header if n not in numeric]
     extra = pd.DataFrame([[row[where[n]] for n in others] for _, row in rows], columns=others)
-    label = values[:, -1].astype(np.int64) if LABEL in header else None
-    return ScenarioChunk(values[:, : len(features)], label, extra, start)
+    outcome = values[:, -1].astype(np.int64) if label else None
+    return ScenarioChunk(values[:, : len(features)], outcome, extra, start)
 
 
 def read_scenarios(
-    path: str | Path, features: Sequence[str], *, chunk_rows: int = 2000
+    path: str | Path,
+    features: Sequence[str],
+    *,
+    chunk_rows: int = 2000,
+    labels: bool = True,
+    reserved: Sequence[str] = (),
 ) -> Iterator[ScenarioChunk]:
     """Read a scenario CSV in chunks of ``chunk_rows`` rows, checking every cell.
 
@@ -116,6 +135,10 @@ def read_scenarios(
         The columns the header must name (a posterior file's features).
     chunk_rows : int
         Rows per chunk.
+    labels : bool
+        Whether a ``label`` column is read as 0/1 outcomes; if not, it is kept as text.
+    reserved : sequence of str
+        Column names the caller's output writes itself: refused in the header.
 
     Yields
     ------
@@ -142,14 +165,15 @@ def read_scenarios(
         first = next(rows, None)
         if first is None:
             raise DataError(f"{path}: empty file (expected a header naming {', '.join(features)})")
-        header = _header(path, first[0], first[1], features)
+        header = _header(path, first[0], first[1], features, reserved)
+        label = LABEL if labels and LABEL in header else None
         start, batch = 0, []
         for numbered in rows:
             batch.append(numbered)
             if len(batch) == chunk_rows:
-                yield _chunk(path, batch, header, features, start)
+                yield _chunk(path, batch, header, features, start, label)
                 start, batch = start + len(batch), []
         if batch or not start:
             if not batch:
                 raise DataError(f"{path}: no data rows (expected one line per scenario)")
-            yield _chunk(path, batch, header, features, start)
+            yield _chunk(path, batch, header, features, start, label)

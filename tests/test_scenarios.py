@@ -170,3 +170,82 @@ def test_next_sobol_is_seeded(files, tmp_path):
     pd.testing.assert_frame_equal(runs[0], runs[1])
     assert not runs[0]["x0"].equals(runs[2]["x0"])
     assert Path(tmp_path / "one.csv").read_text().startswith("candidate,x0,")
+
+
+def test_next_within_keeps_candidates_near_the_design(files, tmp_path):
+    folder, trees = files
+    out = tmp_path / "near.csv"
+    args = ["next", str(folder / "a.nc"), "--sobol", "256", "--within", "1.5", "-k", "5"]
+    assert main([*args, "-o", str(out)]) == 0
+    near = pd.read_csv(out)
+    assert 0 < len(near) <= 5 and (near["nearest_training"] <= 1.5).all()
+    everywhere = next_simulations(
+        trees["a.nc"], sobol_candidates(training_box(trees["a.nc"]), 256, seed=0), k=256
+    )
+    assert (everywhere["nearest_training"] > 1.5).any()  # the option removed something
+
+
+def test_candidates_keep_a_label_as_text(files, tmp_path):
+    folder, trees = files
+    pool = sobol_candidates(training_box(trees["a.nc"]), 8, seed=0)
+    pool["label"] = ["?", "", "1", "0", "?", "?", "", ""]  # not simulated yet
+    pool.to_csv(tmp_path / "c.csv", index=False)
+    args = ["next", str(folder / "a.nc"), "--candidates", str(tmp_path / "c.csv"), "-k", "8"]
+    assert main([*args, "-o", str(tmp_path / "n.csv")]) == 0
+    ranked = pd.read_csv(tmp_path / "n.csv", index_col="candidate", keep_default_na=False)
+    assert ranked.sort_index()["label"].astype(str).tolist() == [
+        "?",
+        "",
+        "1",
+        "0",
+        "?",
+        "?",
+        "",
+        "",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("header", "fragment"),
+    [
+        ("name,name", "names column 'name' 2 times"),
+        ("name,mean", "names column 'mean', which the output writes itself"),
+        ("file,x", "names column 'file', which the output writes itself"),
+    ],
+)
+def test_columns_that_clash_with_the_output_are_refused(files, tmp_path, capsys, header, fragment):
+    folder, _ = files
+    text = ",".join([*FEATURES, header]) + "\n" + ",".join(["1"] * 8 + ["a", "b"]) + "\n"
+    (tmp_path / "s.csv").write_text(text)
+    args = ["predict", str(folder / "a.nc"), str(tmp_path / "s.csv"), "-o", str(tmp_path / "p.csv")]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "line 1, the header" in err[0] and fragment in err[0], err
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_files_of_the_same_name_are_told_apart(files, tmp_path):
+    folder, _ = files
+    (tmp_path / "other").mkdir()
+    copy = tmp_path / "other" / "a.nc"
+    copy.write_bytes((folder / "a.nc").read_bytes())
+    out = tmp_path / "p.csv"
+    args = ["predict", str(folder / "a.nc"), str(copy), str(folder / "test.csv"), "-o", str(out)]
+    assert main(args) == 0
+    table = pd.read_csv(out)
+    assert sorted(table["file"].unique()) == sorted([str(folder / "a.nc"), str(copy)])
+    same = table.groupby("scenario")["mean"].nunique()
+    assert (same == 1).all()  # one posterior twice: the same predictions
+    assert main([*args[:2], args[1], *args[3:]]) == 2  # the very same file twice
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--seed", "-1"), ("--sobol", "0"), ("--within", "nan")]
+)
+def test_next_options_out_of_range_are_one_line(files, tmp_path, capsys, option, value):
+    folder, _ = files
+    with pytest.raises(SystemExit) as stop:
+        main(["next", str(folder / "a.nc"), option, value, "-o", str(tmp_path / "n.csv")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and option in err[0], err
