@@ -31,6 +31,7 @@ __all__ = [
     "CORRELATED",
     "MAX_DRAWS",
     "accumulated_local_effects",
+    "averaged_rows",
     "correlated_pairs",
     "curve_summary",
     "effect_sizes",
@@ -59,6 +60,12 @@ def thin_draws(posterior: xr.Dataset, max_draws: int = MAX_DRAWS) -> xr.Dataset:
     chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
     step = max(1, -(-chains * draws // max_draws))
     return posterior.isel(draw=slice(None, None, step))
+
+
+def averaged_rows(values: pd.DataFrame, rows: int, *, random_state: int) -> np.ndarray:
+    """Pick the training simulations a partial dependence averages over (seeded)."""
+    rng = np.random.default_rng(random_state)
+    return values.iloc[np.sort(rng.permutation(len(values))[:rows])].to_numpy()
 
 
 def _evaluate(network, posterior, X: np.ndarray) -> np.ndarray:
@@ -102,8 +109,7 @@ def partial_dependence(
     network = network or evaluator(tree)
     values = training_values(tree)
     posterior = thin_draws(tree["posterior"].to_dataset(), max_draws)
-    rng = np.random.default_rng(random_state)
-    chosen = values.iloc[np.sort(rng.permutation(len(values))[:rows])].to_numpy()
+    chosen = averaged_rows(values, rows, random_state=random_state)
     lo, hi = np.percentile(values.to_numpy(), SPAN, axis=0)
     grid = np.linspace(lo, hi, points).T  # (feature, point)
     curves = []

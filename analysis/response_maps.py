@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from analysis.network import Evaluator, evaluator
-from analysis.response import MAX_DRAWS, SPAN, thin_draws
+from analysis.response import MAX_DRAWS, SPAN, averaged_rows, thin_draws
 from analysis.scenarios import feature_names, standardise, training_values
 
 __all__ = ["contour_lines", "important_pairs", "partial_dependence_map"]
@@ -69,8 +69,7 @@ def partial_dependence_map(
     network = network or evaluator(tree)
     values = training_values(tree)
     posterior = thin_draws(tree["posterior"].to_dataset(), max_draws)
-    rng = np.random.default_rng(random_state)
-    chosen = values.iloc[np.sort(rng.permutation(len(values))[:rows])].to_numpy()
+    chosen = averaged_rows(values, rows, random_state=random_state)
     columns = [feature_names(tree).index(name) for name in pair]
     axes = [np.linspace(*np.percentile(values.iloc[:, c], SPAN), points) for c in columns]
     shape = (points, points)  # (y, x)
