@@ -217,7 +217,7 @@ class Comparison:
     next_overlap: dict | None = None
 
 
-def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
+def compare_runs(a: RunAnalysis, b: RunAnalysis, *, answers: bool = True) -> Comparison:
     """Compare the analyses of two posterior files of the same test set.
 
     Parameters
@@ -225,6 +225,9 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
     a, b : RunAnalysis
         The two files' analyses (e.g. ADVI's and NUTS's), from
         :func:`~analysis.run_analysis.analyse_run`.
+    answers : bool
+        Whether to compare their response curves and next simulations (``effects``,
+        ``next_overlap``); computing them takes seconds per file.
 
     Returns
     -------
@@ -268,8 +271,10 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis) -> Comparison:
         fingerprint=test_set_fingerprint(a.tree),
         reference=None if intervals is None else labels["ab".index(intervals[0])],
         intervals=None if intervals is None else intervals[1],
-        effects=effects_side_by_side(dict(zip(labels, (a.answers, b.answers), strict=True))),
-        next_overlap=next_overlap(a.answers, b.answers),
+        effects=effects_side_by_side(dict(zip(labels, (a.answers, b.answers), strict=True)))
+        if answers
+        else None,
+        next_overlap=next_overlap(a.answers, b.answers) if answers else None,
         chains={
             label: run.diagnostics.summary()
             for label, run in zip(labels, (a, b), strict=True)

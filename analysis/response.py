@@ -31,6 +31,7 @@ __all__ = [
     "CORRELATED",
     "MAX_DRAWS",
     "accumulated_local_effects",
+    "averaged_prediction",
     "averaged_rows",
     "correlated_pairs",
     "curve_summary",
@@ -68,9 +69,25 @@ def averaged_rows(values: pd.DataFrame, rows: int, *, random_state: int) -> np.n
     return values.iloc[np.sort(rng.permutation(len(values))[:rows])].to_numpy()
 
 
-def _evaluate(network, posterior, X: np.ndarray) -> np.ndarray:
-    """``p (chain, draw, row)`` for standardised rows ``X``."""
-    return network(posterior, X, dim="row").to_numpy()
+def _evaluate(tree, network, posterior, X: np.ndarray) -> np.ndarray:
+    """``p (chain, draw, row)`` for physical rows ``X``."""
+    return network(posterior, standardise(tree, X), dim="row").to_numpy()
+
+
+def averaged_prediction(
+    tree: xr.DataTree, network: Evaluator, posterior: xr.Dataset, rows: np.ndarray, settings
+) -> np.ndarray:
+    """P(propagate) averaged over ``rows`` with columns set, per draw: ``(chain, draw, point)``.
+
+    ``rows``: physical inputs ``(row, feature)``; ``settings``: column index to the values
+    ``(point,)`` it takes at each point. All points go through the network in one pass.
+    """
+    points = len(next(iter(settings.values())))
+    stacked = np.repeat(rows[None], points, axis=0)  # (point, row, feature)
+    for column, values in settings.items():
+        stacked[..., column] = np.asarray(values)[:, None]
+    p = _evaluate(tree, network, posterior, stacked.reshape(-1, rows.shape[1]))
+    return p.reshape(*p.shape[:2], points, len(rows)).mean(-1)
 
 
 def partial_dependence(
@@ -112,12 +129,10 @@ def partial_dependence(
     chosen = averaged_rows(values, rows, random_state=random_state)
     lo, hi = np.percentile(values.to_numpy(), SPAN, axis=0)
     grid = np.linspace(lo, hi, points).T  # (feature, point)
-    curves = []
-    for j in range(values.shape[1]):
-        stacked = np.repeat(chosen[None], points, axis=0)  # (point, row, feature)
-        stacked[..., j] = grid[j][:, None]
-        p = _evaluate(network, posterior, standardise(tree, stacked.reshape(-1, grid.shape[0])))
-        curves.append(p.reshape(*p.shape[:2], points, len(chosen)).mean(-1))
+    curves = [
+        averaged_prediction(tree, network, posterior, chosen, {j: grid[j]})
+        for j in range(values.shape[1])
+    ]
     return _curves(np.stack(curves), grid, tree, posterior, name="pd").assign_attrs(
         rows=len(chosen)
     )
@@ -144,7 +159,7 @@ def _ale_one(tree, network, posterior, X: np.ndarray, j: int, edges: np.ndarray)
     rows, bins = X[keep], bins[keep]
     upper, lower = rows.copy(), rows.copy()
     upper[:, j], lower[:, j] = edges[bins], edges[bins - 1]
-    p = _evaluate(network, posterior, standardise(tree, np.concatenate([upper, lower])))
+    p = _evaluate(tree, network, posterior, np.concatenate([upper, lower]))
     change = p[..., : len(rows)] - p[..., len(rows) :]
     counts = np.bincount(bins, minlength=len(edges))[1:]
     sums = np.stack([change[..., bins == k].sum(-1) for k in range(1, len(edges))], axis=-1)

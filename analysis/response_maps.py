@@ -13,8 +13,8 @@ import numpy as np
 import xarray as xr
 
 from analysis.network import Evaluator, evaluator
-from analysis.response import MAX_DRAWS, SPAN, averaged_rows, thin_draws
-from analysis.scenarios import feature_names, standardise, training_values
+from analysis.response import MAX_DRAWS, SPAN, averaged_prediction, averaged_rows, thin_draws
+from analysis.scenarios import feature_names, training_values
 
 __all__ = ["contour_lines", "important_pairs", "partial_dependence_map"]
 
@@ -73,13 +73,12 @@ def partial_dependence_map(
     columns = [feature_names(tree).index(name) for name in pair]
     axes = [np.linspace(*np.percentile(values.iloc[:, c], SPAN), points) for c in columns]
     shape = (points, points)  # (y, x)
-    lines = []
-    for y in axes[1]:  # one pass per line of the grid: memory stays that of one line
-        stacked = np.repeat(chosen[None], points, axis=0)  # (x, row, feature)
-        stacked[..., columns[0]] = axes[0][:, None]
-        stacked[..., columns[1]] = y
-        p = network(posterior, standardise(tree, stacked.reshape(-1, values.shape[1])), dim="row")
-        lines.append(p.to_numpy().reshape(-1, points, len(chosen)).mean(-1))
+    lines = [  # one pass per line of the grid: memory stays that of one line
+        averaged_prediction(
+            tree, network, posterior, chosen, {columns[0]: axes[0], columns[1]: np.full(points, y)}
+        ).reshape(-1, points)
+        for y in axes[1]
+    ]
     flat = np.concatenate(lines, axis=1)  # (sample, cell), cells in (y, x) order
     q05, q95 = np.quantile(flat, [0.05, 0.95], axis=0)
     surfaces = {"mean": flat.mean(0), "sd": flat.std(0), "q05": q05, "q95": q95}

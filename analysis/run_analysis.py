@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -23,7 +24,7 @@ from analysis.metrics import (
     probabilistic_scores,
     reliability,
 )
-from analysis.network import evaluator, training_predictions
+from analysis.network import Evaluator, evaluator, training_predictions
 from analysis.weights import pooled_densities, pooled_summary, weight_moments
 
 #: JSON attrs of a posterior file, decoded for display.
@@ -50,7 +51,8 @@ class RunAnalysis:
     comparison; ``importance_chains`` the mean F1 drop per feature and chain (what a
     comparison's interval from the reference's chains needs); ``diagnostics`` is typed by
     the method's kind of draws; ``answers`` the response curves, maps and next
-    simulations in physical units.
+    simulations in physical units, computed when first read (a report or a two-file
+    comparison reads them; a leaderboard does not) with the file's compiled ``network``.
     """
 
     tree: xr.DataTree
@@ -70,8 +72,15 @@ class RunAnalysis:
     importance: xr.Dataset
     importance_chains: xr.DataArray
     diagnostics: Diagnostics
-    answers: Answers
     seconds: float
+    network: Evaluator = field(repr=False, compare=False)
+    random_state: int = 0
+
+    @cached_property
+    def answers(self) -> Answers:
+        """The response curves, maps and next simulations (:func:`analysis.answers.answers`)."""
+        order = [str(f) for f in self.importance["feature"].values]
+        return answers(self.tree, order=order, random_state=self.random_state, network=self.network)
 
 
 def provenance(tree: xr.DataTree) -> dict[str, Any]:
@@ -163,11 +172,7 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
         importance=summary,
         importance_chains=importance["f1_drop"].mean(("repeat", "draw")),
         diagnostics=diagnose(tree, aligned=aligned),
-        answers=answers(
-            tree,
-            order=[str(f) for f in summary["feature"].values],
-            random_state=random_state,
-            network=network,
-        ),
+        network=network,
+        random_state=random_state,
     )
     return RunAnalysis(**fields, seconds=time.perf_counter() - start)

@@ -6,47 +6,11 @@ Their handlers are in :mod:`study.commands`; the defaults of ``next`` are the re
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from analysis.answers import NEXT_CANDIDATES, NEXT_K
 from analysis.uncertainty import ACQUISITIONS
-from study.options import positive_int
-
-#: The most Sobol candidates ``next`` draws (held in memory: 8 features × 8 bytes each).
-MAX_SOBOL = 2**22
-
-
-def _whole(text: str, *, low: int, high: int | None, what: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number ({what})") from None
-    if value < low or (high is not None and value > high):
-        raise argparse.ArgumentTypeError(f"{value} is out of range ({what})")
-    return value
-
-
-def seed_int(text: str) -> int:
-    """Parse a seed: a whole number from 0."""
-    return _whole(text, low=0, high=None, what="expected 0 or more")
-
-
-def sobol_count(text: str) -> int:
-    """Parse a number of Sobol points: 1 to :data:`MAX_SOBOL`."""
-    return _whole(text, low=1, high=MAX_SOBOL, what=f"expected 1 to {MAX_SOBOL}")
-
-
-def positive_float(text: str) -> float:
-    """Parse a distance: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{value} is not a finite number above 0")
-    return value
-
+from study.options import positive_float, positive_int, seed_int, sobol_count
 
 __all__ = ["add_next", "add_predict"]
 

@@ -18,9 +18,12 @@ __all__ = [
     "add_config_options",
     "config_from",
     "method_list",
+    "positive_float",
     "positive_int",
+    "seed_int",
     "seed_list",
     "size_list",
+    "sobol_count",
 ]
 
 
@@ -98,6 +101,40 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{value} must be positive")
+    return value
+
+
+#: The most Sobol candidates ``next`` draws (held in memory: 8 features × 8 bytes each).
+MAX_SOBOL = 2**22
+
+
+def seed_int(text: str) -> int:
+    """Parse one seed: a whole number from 0."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text.strip()!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (expected 0 or more)")
+    return value
+
+
+def sobol_count(text: str) -> int:
+    """Parse a number of Sobol points: 1 to :data:`MAX_SOBOL`."""
+    value = positive_int(text)
+    if value > MAX_SOBOL:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (expected 1 to {MAX_SOBOL})")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """Parse a distance: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value} is not a finite number above 0")
     return value
 
 
