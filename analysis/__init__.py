@@ -3,30 +3,27 @@
 >>> from analysis import analyse_run, compare_runs  # what a user calls
 """
 
-from analysis.alignment import align_hidden_units
-from analysis.compare import Comparison, ComparisonError, compare_runs
-from analysis.diagnostics import Diagnostics, diagnose, prediction_ess
-from analysis.headline import conclusion, headline
-from analysis.importance import importance_summary, permutation_importance
-from analysis.metrics import classification_metrics, predictive_moments
-from analysis.run_analysis import RunAnalysis, analyse_run
-from analysis.sweep import analyse_sweep
+from common.lazy import lazy_exports
 
-__all__ = [
-    "Comparison",
-    "ComparisonError",
-    "Diagnostics",
-    "RunAnalysis",
-    "align_hidden_units",
-    "analyse_run",
-    "analyse_sweep",
-    "classification_metrics",
-    "compare_runs",
-    "conclusion",
-    "diagnose",
-    "headline",
-    "importance_summary",
-    "permutation_importance",
-    "prediction_ess",
-    "predictive_moments",
-]
+#: Each public name -> the module that defines it, imported on first use.
+_WHERE = {
+    "align_hidden_units": "analysis.parameters.alignment",
+    "analyse_run": "analysis.file_analysis",
+    "analyse_sweep": "analysis.learning_curves",
+    "classification_metrics": "analysis.predictive.metrics",
+    "compare_runs": "analysis.comparison.two_files",
+    "Comparison": "analysis.comparison.two_files",
+    "ComparisonError": "analysis.comparison.two_files",
+    "conclusion": "analysis.comparison.conclusion",
+    "diagnose": "analysis.diagnostics.by_draw_kind",
+    "Diagnostics": "analysis.diagnostics.by_draw_kind",
+    "headline": "analysis.comparison.conclusion",
+    "importance_summary": "analysis.parameters.importance",
+    "permutation_importance": "analysis.parameters.importance",
+    "prediction_ess": "analysis.diagnostics.by_draw_kind",
+    "predictive_moments": "analysis.predictive.metrics",
+    "RunAnalysis": "analysis.file_analysis",
+}
+
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

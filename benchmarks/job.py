@@ -27,8 +27,8 @@ def _cores() -> int:
 def _data(seed: int, *, balance: str = "upsample"):
     """Load the real data, balanced; the peer's always by the paper's upsampling."""
     from study.config import RunConfig
-    from study.data import load_dataset
-    from study.preprocess import prepare
+    from study.data.preprocess import prepare
+    from study.data.reader import load_dataset
 
     dataset = load_dataset()
     return prepare(dataset, balance=balance, random_state=RunConfig(seed=seed).seeds()["upsample"])
@@ -44,9 +44,9 @@ def _ess_median(p: np.ndarray) -> float:
 
 
 def _ours(method: str, args) -> dict:
-    from inference.methods import METHODS
-    from inference.model import build_model
-    from inference.predict import predict_proba
+    from inference.methods.registry import METHODS
+    from inference.model.forward import predict_proba
+    from inference.model.network import build_model
     from study.pipeline import resolve_runtime
 
     data = _data(args.seed, balance=args.balance)

@@ -23,10 +23,10 @@ import numpy as np
 
 def figures(path: Path, *, against: np.ndarray | None = None) -> dict:
     """One file's figures (see the module's docstring)."""
-    from analysis.metrics import classification_metrics, probabilistic_scores
-    from inference import posterior_file
+    from analysis.predictive.metrics import classification_metrics, probabilistic_scores
+    from inference.posterior import storage
 
-    tree = posterior_file.load(path)
+    tree = storage.load(path)
     config = json.loads(tree.attrs["config"])
     p = tree["predictions"]["p"]
     y = tree["predictions_constant_data"]["y"].to_numpy()
@@ -50,8 +50,8 @@ def figures(path: Path, *, against: np.ndarray | None = None) -> dict:
 
 
 def _chain_figures(tree, config: dict) -> dict:
-    from analysis.chains import rhat_ess
-    from analysis.modes import group_modes, per_chain_convergence, pooled_mcse
+    from analysis.diagnostics.chains import rhat_ess
+    from analysis.diagnostics.modes import group_modes, per_chain_convergence, pooled_mcse
 
     p = tree["predictions"]["p"]
     mcse = pooled_mcse(p)

@@ -3,41 +3,34 @@
 >>> from inference import build_model, fit_nuts, load  # what a user calls
 """
 
-from inference.advi import ADVIError, fit_advi
-from inference.assemble import assemble
-from inference.atomic import OutputError, atomic_write, check_output
-from inference.backends import BACKENDS, BackendError
-from inference.fit import MethodFit
-from inference.methods import METHODS, Method
-from inference.model import PARAMS, build_model, sample_prior
-from inference.nuts import fit_nuts
-from inference.posterior_file import PosteriorFileError, load, save, to_bytes, validate
-from inference.predict import predict_proba
-from inference.rebuild import rebuild_model
-from inference.runtime import Runtime
+from common.lazy import lazy_exports
 
-__all__ = [
-    "BACKENDS",
-    "METHODS",
-    "PARAMS",
-    "ADVIError",
-    "BackendError",
-    "Method",
-    "MethodFit",
-    "OutputError",
-    "PosteriorFileError",
-    "Runtime",
-    "assemble",
-    "atomic_write",
-    "build_model",
-    "check_output",
-    "fit_advi",
-    "fit_nuts",
-    "load",
-    "predict_proba",
-    "rebuild_model",
-    "sample_prior",
-    "save",
-    "to_bytes",
-    "validate",
-]
+#: Each public name -> the module that defines it, imported on first use.
+_WHERE = {
+    "ADVIError": "inference.methods.advi",
+    "assemble": "inference.posterior.assemble",
+    "atomic_write": "common.atomic",
+    "BackendError": "inference.backends.choice",
+    "BACKENDS": "inference.backends.choice",
+    "build_model": "inference.model.network",
+    "check_output": "common.atomic",
+    "fit_advi": "inference.methods.advi",
+    "fit_nuts": "inference.methods.nuts",
+    "load": "inference.posterior.storage",
+    "Method": "inference.methods.registry",
+    "MethodFit": "inference.methods.result",
+    "METHODS": "inference.methods.registry",
+    "OutputError": "common.atomic",
+    "PARAMS": "inference.model.network",
+    "PosteriorFileError": "inference.posterior.storage",
+    "predict_proba": "inference.model.forward",
+    "rebuild_model": "inference.model.rebuild",
+    "Runtime": "inference.backends.runtime",
+    "sample_prior": "inference.model.network",
+    "save": "inference.posterior.storage",
+    "to_bytes": "inference.posterior.storage",
+    "validate": "inference.posterior.storage",
+}
+
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -2,7 +2,7 @@
 
 Like ArviZ's example data, it is made to be analysed, not believed: the draws scatter
 around one prior draw, and the statistics a method stores are filled with plausible
-constants. Its predictions are the network's own (:func:`inference.predict.predict_proba`).
+constants. Its predictions are the network's own (:func:`inference.model.forward.predict_proba`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import functools
 import numpy as np
 import xarray as xr
 
-from inference.assemble import assemble
-from inference.fit import MethodFit
-from inference.model import PARAMS, build_model, sample_prior
-from inference.predict import predict_proba
+from inference.methods.result import MethodFit
+from inference.model.forward import predict_proba
+from inference.model.network import PARAMS, build_model, sample_prior
+from inference.posterior.assemble import assemble
 
 __all__ = ["FEATURES", "tiny_posterior_file"]
 

@@ -3,9 +3,15 @@
 >>> from reports import render_run, write_html  # what a user calls
 """
 
-from reports.comparison import render_comparison
-from reports.html import write_html
-from reports.run import render_run
-from reports.sweep import render_sweep
+from common.lazy import lazy_exports
 
-__all__ = ["render_comparison", "render_run", "render_sweep", "write_html"]
+#: Each public name -> the module that defines it, imported on first use.
+_WHERE = {
+    "render_comparison": "reports.comparison",
+    "render_run": "reports.run",
+    "render_sweep": "reports.sweep",
+    "write_html": "reports.html",
+}
+
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis import plots
-from analysis.compare import Comparison
-from analysis.headline import conclusion
-from analysis.run_analysis import RunAnalysis
-from inference.model import PARAMS
+from analysis.comparison.conclusion import conclusion
+from analysis.comparison.two_files import Comparison
+from analysis.file_analysis import RunAnalysis
+from inference.model.network import PARAMS
+from reports.figures import posterior
 from reports.html import ENV, figure_uri, series_table, table
 from reports.run import diagnostics_section, provenance, response_figures, run_figures
 
@@ -34,7 +34,7 @@ def render_comparison(
     Parameters
     ----------
     comparison : Comparison
-        From :func:`analysis.compare.compare_runs`.
+        From :func:`analysis.comparison.two_files.compare_runs`.
     runs : tuple of RunAnalysis
         The analyses of the two files, in the comparison's order.
     title : str
@@ -65,12 +65,12 @@ def render_comparison(
         "conclusion": conclusion(comparison),
         "kendall_tau": comparison.kendall_tau,
         "figures": {
-            "std_scatter": figure_uri(plots.std_scatter(comparison.moments, labels=labels)),
+            "std_scatter": figure_uri(posterior.std_scatter(comparison.moments, labels=labels)),
             "reliability": figure_uri(
-                plots.reliability_overlay(comparison.reliability, labels=labels)
+                posterior.reliability_overlay(comparison.reliability, labels=labels)
             ),
-            "parameters": figure_uri(plots.parameter_differences(params, labels=labels)),
-            "importance": figure_uri(plots.importance_pair(comparison.importance)),
+            "parameters": figure_uri(posterior.parameter_differences(params, labels=labels)),
+            "importance": figure_uri(posterior.importance_pair(comparison.importance)),
             **response_figures(dict(zip(labels, runs, strict=True))),
         },
         "lead": runs[1].answers.lead,

@@ -17,7 +17,7 @@ import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from inference.atomic import atomic_write
+from common.atomic import atomic_write
 
 __all__ = ["ENV", "display", "figure_uri", "series_table", "table", "write_html"]
 

@@ -6,15 +6,15 @@ from typing import Any
 
 import numpy as np
 
-from analysis import plots, reference_plots
-from analysis.leaderboard import Leaderboard
+from analysis.comparison.leaderboard import Leaderboard
+from reports.figures import posterior, reference
 from reports.html import ENV, figure_uri, table
 
 __all__ = ["leaderboard_json", "render_leaderboard"]
 
 
 def render_leaderboard(board: Leaderboard, *, title: str) -> str:
-    """Render a :class:`~analysis.leaderboard.Leaderboard` as one HTML page.
+    """Render a :class:`~analysis.comparison.leaderboard.Leaderboard` as one HTML page.
 
     Returns
     -------
@@ -32,11 +32,13 @@ def render_leaderboard(board: Leaderboard, *, title: str) -> str:
         "table": table(board.table, digits=4),
         "figures": {
             "cost": figure_uri(
-                reference_plots.cost_fidelity(
+                reference.cost_fidelity(
                     board.table, reference=board.reference, baselines=board.baselines
                 )
             ),
-            "reliability": figure_uri(plots.reliability_overlay(tuple(reliability), labels=labels)),
+            "reliability": figure_uri(
+                posterior.reliability_overlay(tuple(reliability), labels=labels)
+            ),
         },
     }
     return ENV.get_template("leaderboard.html.j2").render(**context)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from markupsafe import Markup
 
-from analysis import method_plots, plots, reference_plots, response_plots
-from analysis.answers import NEXT_CANDIDATES
-from analysis.approximation import ApproximationDiagnostics
-from analysis.chains import ChainDiagnostics
-from analysis.diagnostics import Diagnostics
-from analysis.run_analysis import RunAnalysis
+from analysis.diagnostics.approximation import ApproximationDiagnostics
+from analysis.diagnostics.by_draw_kind import Diagnostics
+from analysis.diagnostics.chains import ChainDiagnostics
+from analysis.file_analysis import RunAnalysis
+from analysis.response.summary import NEXT_CANDIDATES
+from reports.figures import methods, posterior, reference, response
 from reports.html import ENV, display, figure_uri, series_table, table
 
 __all__ = ["answers_context", "provenance", "render_run", "response_figures", "run_figures"]
@@ -29,12 +29,12 @@ def _moment_tables(moments) -> dict[str, Markup]:
 
 
 def _chain_section(diag: ChainDiagnostics) -> dict:
-    stability = reference_plots.pooled_stability(
+    stability = reference.pooled_stability(
         diag.saturation, diag.pooled.to_numpy(), diag.stacked.to_numpy(), diag.mcse.to_numpy()
     )
     return {
         "tables": [table(diag.sampler), table(diag.convergence)],
-        "figure": figure_uri(plots.rhat_histogram(diag.prediction_rhat)),
+        "figure": figure_uri(posterior.rhat_histogram(diag.prediction_rhat)),
         "caption": "R-hat of the predicted probability of each test simulation (function "
         "space: unaffected by relabelled hidden units). Weight R-hat is computed after "
         "aligning hidden units across chains.",
@@ -52,7 +52,7 @@ def _chain_section(diag: ChainDiagnostics) -> dict:
 
 def _smc_section(schedule) -> dict:
     return {
-        "figure": figure_uri(method_plots.tempering_schedule(schedule)),
+        "figure": figure_uri(methods.tempering_schedule(schedule)),
         "caption": "SMC's tempering, as BlackJAX's adaptive tempered SMC went: the likelihood "
         "exponent β of each stage (0: the prior, 1: the posterior) and the share of its HMC "
         "moves accepted, one line per chain (an independent run).",
@@ -81,7 +81,7 @@ def _approximation_section(diag: ApproximationDiagnostics) -> dict:
             "converged": bool(diag.trace.attrs["converged"]),
             "final running-mean loss": float(diag.trace["running_mean"][-1]),
         } | facts
-    figure = plots.loss_trace(diag.trace) if diag.trace is not None else None
+    figure = posterior.loss_trace(diag.trace) if diag.trace is not None else None
     return {
         "tables": [series_table(facts)],
         "figure": figure_uri(figure) if figure is not None else None,
@@ -110,12 +110,10 @@ def response_figures(runs: dict[str, RunAnalysis]) -> dict[str, str]:
     ale = {label: r.answers.ale for label, r in runs.items()}
     return {
         "partial": figure_uri(
-            response_plots.response_curves(partial, ylabel="partial dependence of P(propagate)")
+            response.response_curves(partial, ylabel="partial dependence of P(propagate)")
         ),
         "ale": figure_uri(
-            response_plots.response_curves(
-                ale, ylabel="ALE: change in P(propagate)", probability=False
-            )
+            response.response_curves(ale, ylabel="ALE: change in P(propagate)", probability=False)
         ),
     }
 
@@ -129,9 +127,7 @@ def _next_table(answers) -> Markup:
 def answers_context(result: RunAnalysis) -> dict:
     """Lay out the response curves, maps and next simulations of one run."""
     answers = result.answers
-    maps = response_plots.response_maps(
-        answers.maps, training=answers.training, labels=answers.labels
-    )
+    maps = response.response_maps(answers.maps, training=answers.training, labels=answers.labels)
     return {
         "figures": response_figures({result.method: result}) | {"maps": figure_uri(maps)},
         "lead": answers.lead,
@@ -149,11 +145,11 @@ def answers_context(result: RunAnalysis) -> dict:
 def run_figures(result: RunAnalysis) -> dict[str, str]:
     """Draw one run's report figures, as data URIs keyed by section."""
     return {
-        "prior_posterior": figure_uri(plots.prior_posterior(result.densities)),
-        "heatmaps": figure_uri(plots.weight_heatmaps(result.moments)),
-        "predictive": figure_uri(plots.predictive(result.predictive)),
-        "reliability": figure_uri(plots.reliability_diagram(result.reliability)),
-        "importance": figure_uri(plots.importance(result.importance)),
+        "prior_posterior": figure_uri(posterior.prior_posterior(result.densities)),
+        "heatmaps": figure_uri(posterior.weight_heatmaps(result.moments)),
+        "predictive": figure_uri(posterior.predictive(result.predictive)),
+        "reliability": figure_uri(posterior.reliability_diagram(result.reliability)),
+        "importance": figure_uri(posterior.importance(result.importance)),
     }
 
 
@@ -172,7 +168,7 @@ def provenance(result: RunAnalysis) -> dict[str, str]:
 
 
 def render_run(result: RunAnalysis, *, title: str) -> str:
-    """Render a :class:`~analysis.run_analysis.RunAnalysis` as one HTML page.
+    """Render a :class:`~analysis.file_analysis.RunAnalysis` as one HTML page.
 
     Parameters
     ----------

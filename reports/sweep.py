@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from analysis import sweep_plots
-from analysis.sweep import CURVE_METRICS, STRIP_METRICS, SweepAnalysis
+from analysis.learning_curves import CURVE_METRICS, STRIP_METRICS, SweepAnalysis
 from reports.html import ENV, display, figure_uri, table
 
 __all__ = ["render_sweep"]
@@ -15,7 +14,7 @@ def render_sweep(sweep: SweepAnalysis, *, title: str, settings: dict) -> str:
     Parameters
     ----------
     sweep : SweepAnalysis
-        From :func:`analysis.sweep.analyse_sweep`.
+        From :func:`analysis.learning_curves.analyse_sweep`.
     title : str
         Page title; escaped.
     settings : dict
@@ -39,11 +38,11 @@ def render_sweep(sweep: SweepAnalysis, *, title: str, settings: dict) -> str:
         "n_tasks": len(rows),
         "n_failed": len(sweep.failed),
         "figures": {
-            "curves": figure_uri(sweep_plots.learning_curves(sweep.curves, metrics=CURVE_METRICS)),
+            "curves": figure_uri(sweep.learning_curves(sweep.curves, metrics=CURVE_METRICS)),
             "strips": figure_uri(
-                sweep_plots.seed_strips(sweep.cube, train_size=full, metrics=STRIP_METRICS)
+                sweep.seed_strips(sweep.cube, train_size=full, metrics=STRIP_METRICS)
             ),
-            "shrinkage": figure_uri(sweep_plots.std_shrinkage(shrinkage)),
+            "shrinkage": figure_uri(sweep.std_shrinkage(shrinkage)),
         },
         "tables": {
             "failed": table(sweep.failed) if len(sweep.failed) else None,

@@ -3,21 +3,20 @@
 >>> from study import RunConfig, fit_to_file, load_dataset  # what a user calls
 """
 
-from study.config import RunConfig
-from study.data import load_dataset
-from study.dataset import Dataset
-from study.pipeline import fit_posterior, fit_to_file, resolve_runtime
-from study.preprocess import prepare
-from study.reporting import write_comparison, write_report
+from common.lazy import lazy_exports
 
-__all__ = [
-    "Dataset",
-    "RunConfig",
-    "fit_posterior",
-    "fit_to_file",
-    "load_dataset",
-    "prepare",
-    "resolve_runtime",
-    "write_comparison",
-    "write_report",
-]
+#: Each public name -> the module that defines it, imported on first use.
+_WHERE = {
+    "Dataset": "study.data.dataset",
+    "fit_posterior": "study.pipeline",
+    "fit_to_file": "study.pipeline",
+    "load_dataset": "study.data.reader",
+    "prepare": "study.data.preprocess",
+    "resolve_runtime": "study.pipeline",
+    "RunConfig": "study.config",
+    "write_comparison": "study.reporting",
+    "write_report": "study.reporting",
+}
+
+__all__ = sorted(_WHERE)
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

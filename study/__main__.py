@@ -2,6 +2,6 @@
 
 import sys
 
-from study.cli import main
+from study.cli.parser import main
 
 sys.exit(main())

@@ -1,10 +1,10 @@
 """The run configuration: every option of a run, defined once.
 
 Each field of :class:`RunConfig` carries its help text, its check and (for text
-options) its choices. The command line's options (:mod:`study.options`) and the check
+options) its choices. The command line's options (:mod:`study.cli.options`) and the check
 of a configuration stored in a posterior file (:meth:`RunConfig.from_stored`) are
 derived from these fields; nothing restates them. Which method reads which option is
-said by the method table (:data:`inference.methods.METHODS`).
+said by the method table (:data:`inference.methods.registry.METHODS`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import Any, Literal, get_args, get_type_hints
 
 import numpy as np
 
-from inference.backends import ADVI_MODES, BACKENDS
-from inference.contract import DIM_LIMITS
-from inference.file_attrs import has_json_type
-from inference.methods import METHODS
-from inference.model import Likelihood
-from study.preprocess import Balance
+from common.errors import StudyError
+from inference.backends.choice import ADVI_MODES, BACKENDS
+from inference.methods.registry import METHODS
+from inference.model.network import Likelihood
+from inference.posterior.attrs import has_json_type
+from inference.posterior.contract import DIM_LIMITS
+from study.data.preprocess import Balance
 
 __all__ = [
     "ConfigError",
@@ -51,7 +52,7 @@ NUTS_INITS = (
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(StudyError, ValueError):
     """A run option has a value it cannot take."""
 
 

@@ -1,8 +1,8 @@
 """The study's main job: data -> preprocessing -> network -> fit -> posterior file -> report.
 
-The method is looked up once in the method table (:data:`inference.methods.METHODS`),
+The method is looked up once in the method table (:data:`inference.methods.registry.METHODS`),
 the backends are resolved once (:func:`resolve_runtime`), and each file is analysed once:
-its :class:`~analysis.run_analysis.RunAnalysis` feeds its report and any comparison.
+its :class:`~analysis.file_analysis.RunAnalysis` feeds its report and any comparison.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ from pathlib import Path
 
 import xarray as xr
 
-from analysis.run_analysis import RunAnalysis
-from inference import posterior_file
-from inference.assemble import assemble
-from inference.contract import MAX_DATA_BYTES, over_cap
-from inference.methods import METHODS
-from inference.model import PARAM_DIMS, build_model, sample_prior
-from inference.nuts import ENSEMBLE
-from inference.predict import predict_proba
-from inference.runtime import Runtime
+from analysis.file_analysis import RunAnalysis
+from inference.backends.runtime import Runtime
+from inference.methods.nuts import ENSEMBLE
+from inference.methods.registry import METHODS
+from inference.model.forward import predict_proba
+from inference.model.network import PARAM_DIMS, build_model, sample_prior
+from inference.posterior import storage
+from inference.posterior.assemble import assemble
+from inference.posterior.contract import MAX_DATA_BYTES, over_cap
 from study.config import ConfigError, RunConfig
-from study.dataset import FEATURES, Dataset
-from study.preprocess import prepare
+from study.data.dataset import FEATURES, Dataset
+from study.data.preprocess import prepare
 from study.reporting import write_report
 
 __all__ = [
@@ -82,7 +82,7 @@ def resolve_runtime(config: RunConfig, *, cores: int | None = None) -> tuple[Run
 
     Raises
     ------
-    inference.backends.BackendError
+    inference.backends.choice.BackendError
         A backend is unknown or not installed.
     study.config.ConfigError
         The NUTS initialisation needs what the backend cannot do.
@@ -116,11 +116,11 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
     Raises
     ------
     study.config.ConfigError
-        The arrays would hold more than :data:`inference.contract.MAX_DATA_BYTES`.
+        The arrays would hold more than :data:`inference.posterior.contract.MAX_DATA_BYTES`.
 
     Examples
     --------
-    >>> from study.dataset import synthetic_dataset
+    >>> from study.data.dataset import synthetic_dataset
     >>> check_file_size("nuts", synthetic_dataset(60, 30), RunConfig())
     >>> check_file_size("nuts", synthetic_dataset(60, 30), RunConfig(draws=900_000))
     Traceback (most recent call last):
@@ -161,7 +161,7 @@ def fit_posterior(
     Parameters
     ----------
     method : str
-        A key of :data:`inference.methods.METHODS`.
+        A key of :data:`inference.methods.registry.METHODS`.
     dataset : Dataset
         The simulations, as read.
     config : RunConfig
@@ -234,7 +234,7 @@ def fit_to_file(
     Parameters
     ----------
     method : str
-        A key of :data:`inference.methods.METHODS`.
+        A key of :data:`inference.methods.registry.METHODS`.
     dataset : Dataset
         The simulations, as read.
     config : RunConfig
@@ -254,7 +254,7 @@ def fit_to_file(
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> from study.dataset import synthetic_dataset
+    >>> from study.data.dataset import synthetic_dataset
     >>> config = RunConfig(hidden=3, draws=50, max_steps=500, window=100, prior_draws=20)
     >>> result = fit_to_file("advi", synthetic_dataset(), config, out=Path(tempfile.mkdtemp()))
     >>> result.path.name, result.report.name
@@ -266,7 +266,7 @@ def fit_to_file(
         config, runtime = resolve_runtime(config)
     start = time.perf_counter()
     tree = fit_posterior(method, dataset, config, runtime=runtime, progressbar=progressbar)
-    path = posterior_file.save(tree, out / f"{method}.nc")
+    path = storage.save(tree, out / f"{method}.nc")
     logger.info("wrote %s (fit %.1f s)", path, tree.attrs["fit_seconds"])
     report = path.with_suffix(".html")
     analysis = write_report(tree, report, title=f"{method.upper()}: {path.name}")

@@ -1,6 +1,6 @@
 """The reports of analysed posterior files: one run's, the comparison of two, a leaderboard.
 
-Each file is analysed once (:func:`analysis.run_analysis.analyse_run`); the analysis
+Each file is analysed once (:func:`analysis.file_analysis.analyse_run`); the analysis
 feeds its report and any comparison it takes part in.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import xarray as xr
 
-from analysis.compare import Comparison, compare_runs
-from analysis.headline import headline
-from analysis.leaderboard import Leaderboard, leaderboard
-from analysis.run_analysis import RunAnalysis, analyse_run
-from inference.atomic import atomic_write
+from analysis.comparison.conclusion import headline
+from analysis.comparison.leaderboard import Leaderboard, leaderboard
+from analysis.comparison.two_files import Comparison, compare_runs
+from analysis.file_analysis import RunAnalysis, analyse_run
+from common.atomic import atomic_write
 from reports import render_comparison, render_run, write_html
 from reports.leaderboard import leaderboard_json, render_leaderboard
 
@@ -76,7 +76,7 @@ def write_comparison(
     Parameters
     ----------
     analyses : tuple of RunAnalysis
-        The two files' analyses, A then B (:func:`analysis.run_analysis.analyse_run`).
+        The two files' analyses, A then B (:func:`analysis.file_analysis.analyse_run`).
     html_path : pathlib.Path
         Where the comparison report goes.
     json_path : pathlib.Path, optional
@@ -88,7 +88,7 @@ def write_comparison(
 
     Raises
     ------
-    analysis.compare.ComparisonError
+    analysis.comparison.two_files.ComparisonError
         The files hold different test sets or networks.
 
     Examples
@@ -124,16 +124,19 @@ def write_leaderboard(
 ) -> Leaderboard:
     """Score analysed files against a reference; write the leaderboard page and, optionally, JSON.
 
-    With ``baselines``, the non-Bayesian baselines (:func:`analysis.baselines.fit_baselines`)
+    With ``baselines``, the non-Bayesian baselines
+    (:func:`analysis.comparison.baselines.fit_baselines`)
     are trained on the reference's training rows and added to the table.
 
     Raises
     ------
-    analysis.compare.ComparisonError
+    analysis.comparison.two_files.ComparisonError
         A file's test set or network differs from the reference's.
     """
     start = time.perf_counter()
-    from analysis.baselines import fit_baselines  # scikit-learn's models: only when asked for
+    from analysis.comparison.baselines import (
+        fit_baselines,  # scikit-learn's models: only when asked for
+    )
 
     extra = fit_baselines(reference.tree) if baselines else None
     board = leaderboard(analyses, reference=reference, baselines=extra)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from study.config import RunConfig
-from study.dataset import Dataset, synthetic_dataset, synthetic_frame
+from study.data.dataset import Dataset, synthetic_dataset, synthetic_frame
 from study.pipeline import fit_to_file
 
 #: A configuration small enough for unit tests.

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from inference.contract import contract
-from inference.file_attrs import NETWORK_CONFIG, REQUIRED_ATTRS
-from inference.model import PARAM_DIMS
+from inference.model.network import PARAM_DIMS
+from inference.posterior.attrs import NETWORK_CONFIG, REQUIRED_ATTRS
+from inference.posterior.contract import contract
 
 Pick = Callable[[Sequence[Any]], Any]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from inference.model import PARAMS
-from inference.predict import predict_proba
-from inference.rebuild import rebuild_model
+from inference.model.forward import predict_proba
+from inference.model.network import PARAMS
+from inference.model.rebuild import rebuild_model
 from inference.testing import tiny_posterior_file
 
 #: Training statistics planted in the files (physical = standardised * X_STD + X_MEAN).

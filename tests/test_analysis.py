@@ -4,18 +4,18 @@ import pytest
 import xarray as xr
 from sklearn.metrics import f1_score
 
-from analysis import approximation, chains
-from analysis.alignment import align_hidden_units, hidden_permutation
-from analysis.diagnostics import diagnose
-from analysis.importance import importance_summary, permutation_importance
-from analysis.metrics import (
+from analysis.diagnostics import approximation, chains
+from analysis.diagnostics.by_draw_kind import diagnose
+from analysis.parameters.alignment import align_hidden_units, hidden_permutation
+from analysis.parameters.importance import importance_summary, permutation_importance
+from analysis.parameters.weights import pooled_densities, weight_moments
+from analysis.predictive.evaluator import evaluator, weighted_f1_per_draw
+from analysis.predictive.metrics import (
     classification_tables,
     f1_optimal_threshold,
     probabilistic_scores,
 )
-from analysis.network import evaluator, weighted_f1_per_draw
-from analysis.weights import pooled_densities, weight_moments
-from inference import posterior_file
+from inference.posterior import storage
 
 
 def test_weighted_f1_matches_sklearn():
@@ -40,7 +40,7 @@ def _with_two_chains(tree, permutation):
 
 
 def test_alignment_recovers_a_planted_relabelling(advi_file):
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     planted = np.array([2, 0, 1])
     posterior = _with_two_chains(tree, planted)
     found = hidden_permutation(posterior)
@@ -52,7 +52,7 @@ def test_alignment_recovers_a_planted_relabelling(advi_file):
 
 
 def test_alignment_leaves_every_prediction_unchanged(nuts_file):
-    tree = posterior_file.load(nuts_file)
+    tree = storage.load(nuts_file)
     aligned, permutation = align_hidden_units(tree["posterior"].to_dataset())
     network = evaluator(tree)
     X = tree["predictions_constant_data"]["X"].to_numpy()
@@ -83,7 +83,7 @@ def _only_sxx_matters(tree):
 
 
 def test_planted_important_feature_ranks_first_and_others_do_not_matter(advi_file):
-    planted = _only_sxx_matters(posterior_file.load(advi_file))
+    planted = _only_sxx_matters(storage.load(advi_file))
     result = permutation_importance(planted, n_repeats=4, random_state=1)
     assert result["f1_drop"].dims == ("feature", "repeat", "chain", "draw")
     summary = importance_summary(result)
@@ -141,7 +141,7 @@ def test_psis_khat_separates_good_from_bad_approximations():
 
 
 def test_nuts_diagnostics_tables(nuts_file):
-    tree = posterior_file.load(nuts_file)
+    tree = storage.load(nuts_file)
     aligned, _ = align_hidden_units(tree["posterior"].to_dataset())
     result = chains.chain_diagnostics(tree, aligned=aligned)
     assert list(result.sampler.index) == [0, 1]
@@ -163,7 +163,7 @@ def test_nuts_diagnostics_tables(nuts_file):
 
 
 def test_diagnostics_follow_the_method_attr_not_the_groups(nuts_file, advi_file):
-    nuts, advi = posterior_file.load(nuts_file), posterior_file.load(advi_file)
+    nuts, advi = storage.load(nuts_file), storage.load(advi_file)
     aligned, _ = align_hidden_units(nuts["posterior"].to_dataset())
     assert isinstance(diagnose(nuts, aligned=aligned), chains.ChainDiagnostics)
     disguised = nuts.copy()
@@ -175,7 +175,7 @@ def test_diagnostics_follow_the_method_attr_not_the_groups(nuts_file, advi_file)
 
 
 def test_weight_summaries(nuts_file):
-    tree = posterior_file.load(nuts_file)
+    tree = storage.load(nuts_file)
     moments = weight_moments(tree["posterior"].to_dataset())
     assert moments["w0"].dims == ("stat", "feature", "hidden")
     np.testing.assert_allclose(

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from inference.backends import (
+from inference.backends.choice import (
     AUTO_ORDER,
     BACKENDS,
     BackendError,
@@ -14,13 +14,13 @@ from inference.backends import (
     resolve,
     resolve_advi,
 )
-from inference.model import build_model
-from inference.nuts import fit_nuts
-from inference.predict import predict_proba
-from inference.runtime import Runtime, parallel_chains
+from inference.backends.runtime import Runtime, parallel_chains
+from inference.methods.nuts import fit_nuts
+from inference.model.forward import predict_proba
+from inference.model.network import build_model
 from study.config import ConfigError, RunConfig
+from study.data.preprocess import prepare
 from study.pipeline import resolve_runtime
-from study.preprocess import prepare
 
 # PyTensor's C backend warns that pip-installed PyTensor finds no BLAS (one reason it is slow)
 pytestmark = pytest.mark.filterwarnings("ignore:PyTensor could not link to a BLAS:UserWarning")
@@ -104,7 +104,7 @@ def test_jax_starts_with_one_device_per_parallel_chain_despite_pymc():
     # and the first count asked for stays (JAX cannot change it once started)
     code = (
         "import pymc.sampling.jax, jax\n"
-        "from inference.jax_devices import start_jax\n"
+        "from inference.backends.jax_model import start_jax\n"
         "print(start_jax(3), start_jax(5), jax.local_device_count())\n"
     )
     done = subprocess.run(
@@ -123,7 +123,7 @@ def test_float32_log_density_is_the_float64_one_to_float32_rounding(model):
     import jax
     import jax.numpy as jnp
 
-    from inference.jax_devices import jax_logp
+    from inference.backends.jax_model import jax_logp
 
     rng = np.random.default_rng(0)
     point = model.initial_point()
@@ -138,7 +138,7 @@ def test_float32_log_density_is_the_float64_one_to_float32_rounding(model):
 
 
 def test_unknown_precision_is_refused(model):
-    from inference.jax_devices import jax_logp
+    from inference.backends.jax_model import jax_logp
 
     with pytest.raises(ValueError, match="precision must be one of"):
         jax_logp(model, precision="float16")

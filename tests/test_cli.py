@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from inference import posterior_file
+from inference.posterior import storage
 
 
 def study(*args, cwd, env=None):
@@ -74,7 +74,7 @@ def test_run_smoke(csv_files, tmp_path):
     assert (tmp_path / "out" / "comparison.html").stat().st_size > 0
     for method in ("advi", "nuts"):
         assert (tmp_path / "out" / f"{method}.html").read_text().startswith("<!DOCTYPE html>")
-        tree = posterior_file.load(tmp_path / "out" / f"{method}.nc")
+        tree = storage.load(tmp_path / "out" / f"{method}.nc")
         assert tree["posterior"].sizes["hidden"] == 2
         assert tree["posterior"].sizes["draw"] == 10
 
@@ -107,7 +107,7 @@ def test_a_method_whose_package_is_missing_is_refused_before_anything_is_read(
 ):
     import importlib.util
 
-    from study.cli import main
+    from study.cli.parser import main
 
     real = importlib.util.find_spec
     monkeypatch.setattr(

@@ -6,20 +6,20 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from analysis.compare import (
+from analysis.comparison.two_files import (
     ComparisonError,
     align_to,
     check_comparable,
     compare_runs,
 )
-from analysis.run_analysis import analyse_run
-from inference import posterior_file
+from analysis.file_analysis import analyse_run
+from inference.posterior import storage
 from study.reporting import write_comparison
 
 
 @pytest.fixture(scope="module")
 def trees(advi_file, nuts_file):
-    return posterior_file.load(advi_file), posterior_file.load(nuts_file)
+    return storage.load(advi_file), storage.load(nuts_file)
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +93,7 @@ def test_compare_command_refuses_mismatched_files(trees, advi_file, tmp_path):
     other["predictions_constant_data"] = (
         nuts["predictions_constant_data"].to_dataset().assign(X=lambda d: d["X"] + 1)
     )
-    other_path = posterior_file.save(other, tmp_path / "other.nc")
+    other_path = storage.save(other, tmp_path / "other.nc")
     done = subprocess.run(
         [
             sys.executable,

@@ -7,15 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from study.data import load_csv_dataset, load_dataset
-from study.dataset import FEATURES, LABEL, DataError
-from study.download import (
+from study.data.dataset import FEATURES, LABEL, DataError
+from study.data.download import (
     ENV_VAR,
     PAPER_FILES,
     download_paper_files,
     locate_data_dir,
     verify_paper_files,
 )
+from study.data.reader import load_csv_dataset, load_dataset
 
 
 @pytest.fixture

@@ -9,25 +9,23 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from inference import posterior_file
-from inference.advi import fit_advi
-from inference.model import build_model
+from inference.methods.advi import fit_advi
+from inference.model.network import build_model
+from inference.posterior import storage
+from study.data.preprocess import prepare
 from study.pipeline import fit_to_file
-from study.preprocess import prepare
 from tests.conftest import TINY
 
 GROUPS = ("posterior", "prior", "predictions", "sample_stats")
 
 
 def test_nuts_file_is_reproducible_end_to_end(synthetic, nuts_file, tmp_path):
-    first = posterior_file.load(nuts_file)
-    again = posterior_file.load(fit_to_file("nuts", synthetic, TINY, out=tmp_path / "a").path)
+    first = storage.load(nuts_file)
+    again = storage.load(fit_to_file("nuts", synthetic, TINY, out=tmp_path / "a").path)
     for group in GROUPS:
         xr.testing.assert_equal(first[group].to_dataset(), again[group].to_dataset())
     other_config = dataclasses.replace(TINY, seed=TINY.seed + 1)
-    other = posterior_file.load(
-        fit_to_file("nuts", synthetic, other_config, out=tmp_path / "b").path
-    )
+    other = storage.load(fit_to_file("nuts", synthetic, other_config, out=tmp_path / "b").path)
     for name in ("w0", "b1"):
         assert not np.array_equal(first["posterior"][name], other["posterior"][name])
     assert not np.array_equal(first["predictions"]["p"], other["predictions"]["p"])

@@ -11,15 +11,15 @@ import arviz_base
 import pandas as pd
 import pytest
 
-from analysis.compare import ComparisonError, check_comparable
-from inference import posterior_file
-from inference.atomic import OutputError, atomic_write
-from inference.file_attrs import NETWORK_CONFIG
-from inference.posterior_file import PosteriorFileError
+from analysis.comparison.two_files import ComparisonError, check_comparable
+from common.atomic import OutputError, atomic_write
+from inference.posterior import storage
+from inference.posterior.attrs import NETWORK_CONFIG
+from inference.posterior.storage import PosteriorFileError
 from study.config import ConfigError, RunConfig, option_fields
-from study.data import load_csv_dataset, load_dataset
-from study.dataset import FEATURES, LABEL, DataError
-from study.download import PAPER_FILES
+from study.data.dataset import FEATURES, LABEL, DataError
+from study.data.download import PAPER_FILES
+from study.data.reader import load_csv_dataset, load_dataset
 from tests.conftest import make_frame
 from tests.hostile import BREAKERS, first, write_raw
 
@@ -199,7 +199,7 @@ def test_command_line_refuses_tampered_paper_files(real_data_dir, tmp_path):
 
 @pytest.fixture(scope="module")
 def trees(advi_file, nuts_file):
-    return {"advi": posterior_file.load(advi_file), "nuts": posterior_file.load(nuts_file)}
+    return {"advi": storage.load(advi_file), "nuts": storage.load(nuts_file)}
 
 
 @pytest.mark.parametrize("method", ["advi", "nuts"])
@@ -207,7 +207,7 @@ def trees(advi_file, nuts_file):
 def test_broken_tree_is_refused(trees, method, breaker):
     broken = BREAKERS[breaker](trees[method].copy(deep=True), first)
     with pytest.raises(PosteriorFileError) as err:
-        posterior_file.validate(broken)
+        storage.validate(broken)
     assert "\n" not in str(err.value)
 
 
@@ -222,7 +222,7 @@ def _arviz_example(advi_file: Path, path: Path) -> None:
 
 def _broken(name: str, pick=first):
     def make(advi_file: Path, path: Path) -> None:
-        tree = posterior_file.load(advi_file)
+        tree = storage.load(advi_file)
         write_raw(BREAKERS[name](tree.copy(deep=True), pick), path)
 
     return make
@@ -256,7 +256,7 @@ def test_bad_posterior_file_is_refused_on_loading(case, advi_file, tmp_path):
     path = tmp_path / "bad.nc"
     make(advi_file, path)
     with pytest.raises(PosteriorFileError) as err:
-        posterior_file.load(path)
+        storage.load(path)
     message = str(err.value)
     assert message.startswith(str(path)) and "\n" not in message
     for fragment in fragments:
@@ -297,17 +297,17 @@ def test_files_that_name_their_features_differently_are_not_compared(trees):
     renamed = [f"{f} (km)" for f in other["posterior"]["feature"].values]
     for group in ("posterior", "prior", "constant_data", "predictions_constant_data"):
         other[group] = other[group].to_dataset().assign_coords(feature=renamed)
-    posterior_file.validate(other)  # each file on its own is fine
+    storage.validate(other)  # each file on its own is fine
     with pytest.raises(ComparisonError, match="name their features differently"):
         check_comparable(trees["advi"], other)
 
 
 def test_directory_and_device_are_not_posterior_files(tmp_path):
     with pytest.raises(PosteriorFileError, match="not found"):
-        posterior_file.load(tmp_path / "none.nc")
+        storage.load(tmp_path / "none.nc")
     for path in (tmp_path, Path(os.devnull)):
         with pytest.raises(PosteriorFileError, match="is not a regular file"):
-            posterior_file.load(path)
+            storage.load(path)
 
 
 # ---- command line ---------------------------------------------------------------------

@@ -12,15 +12,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from analysis.chains import sampler_table
-from analysis.run_analysis import analyse_run
-from inference import posterior_file
-from inference.advi import ADVIError, fit_advi
-from inference.convergence import LossConvergence
-from inference.model import build_model
+from analysis.diagnostics.chains import sampler_table
+from analysis.file_analysis import analyse_run
+from inference.methods._convergence import LossConvergence
+from inference.methods.advi import ADVIError, fit_advi
+from inference.model.network import build_model
+from inference.posterior import storage
 from reports import render_run
-from study.interrupt import EXIT_CODES, Interrupted, SignalGuard
-from study.preprocess import prepare
+from study.cli.interrupt import EXIT_CODES, Interrupted, SignalGuard
+from study.data.preprocess import prepare
 
 SIGNALS = [signal.SIGINT, signal.SIGTERM]
 CSV = ["--train-csv", "train.csv", "--test-csv", "test.csv", "--out", "out"]
@@ -87,7 +87,7 @@ def test_interrupted_run_leaves_no_partial_file(phase, signum, real_data_dir, tm
     found = sorted(p.name for p in out.iterdir()) if out.exists() else []
     assert found == kept  # no .nc or .html of the interrupted phase, no temporary file
     for name in kept:
-        posterior_file.load(out / name)  # what was kept is complete
+        storage.load(out / name)  # what was kept is complete
 
 
 #: A process whose main thread does not leave a write when interrupted: stuck flushing
@@ -95,8 +95,8 @@ def test_interrupted_run_leaves_no_partial_file(phase, signum, real_data_dir, tm
 _STUCK = """
 import os, signal, sys, time
 from pathlib import Path
-from inference.atomic import atomic_write
-from study.interrupt import Interrupted, SignalGuard
+from common.atomic import atomic_write
+from study.cli.interrupt import Interrupted, SignalGuard
 
 def fsync(fd):
     if sys.argv[2] == "blocked":  # like a thread inside compiled code: signals never reach it
@@ -152,7 +152,7 @@ def test_second_signal_ends_the_process_at_once(tmp_path):
 
 _CALLER = """
 import os, signal, sys, time
-from study.interrupt import Interrupted, SignalGuard
+from study.cli.interrupt import Interrupted, SignalGuard
 
 with SignalGuard(grace=0.2, wind_down=0.2) as guard:
     try:
@@ -267,7 +267,7 @@ def _header(tree) -> str:
 
 
 def test_divergences_are_counted_and_warned_about_at_the_top(nuts_file):
-    tree = _with_divergences(posterior_file.load(nuts_file), [(0, 3), (0, 7), (1, 5)])
+    tree = _with_divergences(storage.load(nuts_file), [(0, 3), (0, 7), (1, 5)])
     assert sampler_table(tree)["divergences"].tolist() == [2, 1]
     header = _header(tree)  # not fatal: the report is written
     assert "3 divergent transitions" in header and 'class="verdict warning"' in header

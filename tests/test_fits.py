@@ -4,14 +4,14 @@ import numpy as np
 import pymc as pm
 import pytest
 
-from inference.advi import fit_advi
-from inference.convergence import LossConvergence
-from inference.fullrank import fit_fullrank
-from inference.laplace import fit_laplace
-from inference.nuts import fit_nuts
-from inference.pathfinder import fit_pathfinder
-from inference.smc import fit_smc
-from inference.svgd import fit_svgd
+from inference.methods._convergence import LossConvergence
+from inference.methods.advi import fit_advi
+from inference.methods.fullrank_advi import fit_fullrank
+from inference.methods.laplace import fit_laplace
+from inference.methods.nuts import fit_nuts
+from inference.methods.pathfinder import fit_pathfinder
+from inference.methods.smc import fit_smc
+from inference.methods.svgd import fit_svgd
 
 PRIOR_SD, NOISE_SD = 10.0, 2.0
 
@@ -212,12 +212,12 @@ def test_pathfinder_recovers_a_correlated_gaussian_posterior(correlated):
     [("laplace", 1), ("ensemble", 2), ("fullrank_advi", 1), ("pathfinder", 1), ("svgd", 1)],
 )
 def test_approximations_write_a_file_that_passes_the_contract(synthetic, tmp_path, method, chains):
-    from inference import posterior_file
+    from inference.posterior import storage
     from study.pipeline import fit_to_file
     from tests.conftest import TINY
 
     result = fit_to_file(method, synthetic, TINY, out=tmp_path)
-    tree = posterior_file.load(result.path)  # checked against the contract on reading
+    tree = storage.load(result.path)  # checked against the contract on reading
     assert tree.attrs["method"] == method and tree["posterior"].sizes["chain"] == chains
     html = result.report.read_text()
     if method == "svgd":  # particles without a density: judged by how far they still move
@@ -227,12 +227,12 @@ def test_approximations_write_a_file_that_passes_the_contract(synthetic, tmp_pat
 
 
 def test_smc_writes_a_file_that_passes_the_contract(synthetic, tmp_path):
-    from inference import posterior_file
+    from inference.posterior import storage
     from study.pipeline import fit_to_file
     from tests.conftest import TINY
 
     result = fit_to_file("smc", synthetic, TINY, out=tmp_path)
-    tree = posterior_file.load(result.path)  # checked against the contract on reading
+    tree = storage.load(result.path)  # checked against the contract on reading
     assert (tree["posterior"].sizes["chain"], tree["posterior"].sizes["draw"]) == (2, 40)
     assert set(tree["smc"].data_vars) >= {"beta", "accept_rate", "log_marginal_likelihood"}
     html = result.report.read_text()
@@ -240,7 +240,7 @@ def test_smc_writes_a_file_that_passes_the_contract(synthetic, tmp_path):
 
 
 def test_a_diverged_fit_names_the_step_size_to_lower():
-    from inference.vi_loop import ADVIError, optimised
+    from inference.methods._vi_loop import ADVIError, optimised
 
     def diverging():
         raise FloatingPointError("the loss is not finite")

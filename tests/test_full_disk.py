@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from inference import posterior_file
-from inference.atomic import OutputError, atomic_write
+from common.atomic import OutputError, atomic_write
+from inference.posterior import storage
 from inference.testing import tiny_posterior_file
 
 #: Options of a tiny run, for the commands that fit.
@@ -60,7 +60,7 @@ def full_disk(tmp_path) -> Path:
 #: Each writing command on the full disk, in one process: the exit codes, as JSON.
 _COMMANDS = """
 import json, sys
-from study.cli import main
+from study.cli.parser import main
 train, test, nc, disk, tiny = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 csv = ["--train-csv", train, "--test-csv", test]
 codes = [
@@ -82,7 +82,7 @@ def test_every_command_on_a_full_disk_exits_2_with_one_line(full_disk, synthetic
     """
     synthetic.train.to_csv(tmp_path / "train.csv", index=False)
     synthetic.test.to_csv(tmp_path / "test.csv", index=False)
-    nc = posterior_file.save(tiny_posterior_file("advi"), tmp_path / "advi.nc")
+    nc = storage.save(tiny_posterior_file("advi"), tmp_path / "advi.nc")
     args = [tmp_path / "train.csv", tmp_path / "test.csv", nc, full_disk]
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_COMMANDS), *map(str, args), *_TINY],

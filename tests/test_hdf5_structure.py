@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from inference import posterior_file
-from inference.contract import DIM_LIMITS
-from inference.file_attrs import PosteriorFileError
+from inference.posterior import storage
+from inference.posterior.attrs import PosteriorFileError
+from inference.posterior.contract import DIM_LIMITS
 from inference.testing import tiny_posterior_file
 from tests.hdf5_attacks import ATTACKS, REACHING, TARGET, shape_of
 
 
 @pytest.fixture(scope="module")
 def valid_file(tmp_path_factory):
-    return posterior_file.save(tiny_posterior_file("advi"), tmp_path_factory.mktemp("v") / "a.nc")
+    return storage.save(tiny_posterior_file("advi"), tmp_path_factory.mktemp("v") / "a.nc")
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_each_attack_is_refused_naming_what_is_wrong(name, copy, tmp_path):
     _, targets = _stolen(tmp_path, shape_of(copy))
     fragment = ATTACKS[name](copy, targets.get(name, tmp_path / "secret.h5"))
     with pytest.raises(PosteriorFileError, match="refused before reading") as refused:
-        posterior_file.load(copy)
+        storage.load(copy)
     assert fragment in str(refused.value)
     assert str(copy) in str(refused.value)
 
@@ -71,7 +71,7 @@ def test_what_netcdf_itself_writes_passes(copy):
     with h5py.File(copy, "r+") as file:
         file["posterior"].attrs["empty"] = np.array([], dtype="f8")
         file["posterior"].attrs["note"] = "plain text\nof two lines"
-    tree = posterior_file.load(copy)
+    tree = storage.load(copy)
     assert tree["posterior"].attrs["empty"].size == 0
 
 
@@ -79,22 +79,22 @@ def test_names_in_messages_cannot_drive_the_terminal(copy):
     with h5py.File(copy, "r+") as file:
         file["posterior/x\x1b[2J"] = h5py.SoftLink("/posterior/w0")
     with pytest.raises(PosteriorFileError) as refused:
-        posterior_file.load(copy)
+        storage.load(copy)
     assert "\x1b" not in str(refused.value) and "/posterior/x\\x1b[2J" in str(refused.value)
 
 
 def test_a_file_beyond_the_size_cap_is_refused_unread(tmp_path):
     path = tmp_path / "huge.nc"
     with path.open("wb") as file:  # sparse: takes no disk
-        file.truncate(posterior_file.MAX_FILE_BYTES + 1)
+        file.truncate(storage.MAX_FILE_BYTES + 1)
     with pytest.raises(PosteriorFileError, match="more than the"):
-        posterior_file.load(path)
+        storage.load(path)
 
 
 def test_nothing_is_written_that_would_be_refused_when_read(tmp_path):
     wide = tiny_posterior_file("advi", draws=4, hidden=DIM_LIMITS["hidden"] + 1)
     with pytest.raises(PosteriorFileError, match="expected at most"):
-        posterior_file.save(wide, tmp_path / "wide.nc")
+        storage.save(wide, tmp_path / "wide.nc")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -103,7 +103,7 @@ def test_nothing_is_written_that_would_be_refused_when_read(tmp_path):
 _REPORTS = """
 import json, re, sys
 from pathlib import Path
-from study.cli import main
+from study.cli.parser import main
 codes = [main(["report", path]) for path in sys.argv[1:]]
 peak = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text())
 print(json.dumps({"codes": codes, "rss": int(peak.group(1)) * 1024}))

@@ -5,11 +5,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from inference import posterior_file
-from inference.predict import predict_proba
-from inference.rebuild import rebuild_model
+from inference.model.forward import predict_proba
+from inference.model.rebuild import rebuild_model
+from inference.posterior import storage
 from study.config import RunConfig
-from study.data import load_dataset
+from study.data.reader import load_dataset
 from study.pipeline import fit_to_file
 
 pytestmark = pytest.mark.integration
@@ -27,7 +27,7 @@ def _rebuild_and_predict(tree):
 def test_method_on_real_data(method, least_accuracy, real_data_dir, tmp_path):
     dataset = load_dataset(data_dir=real_data_dir)
     result = fit_to_file(method, dataset, REDUCED, out=tmp_path)
-    tree = posterior_file.load(result.path)
+    tree = storage.load(result.path)
     chains = 1 if method == "advi" else 2
     assert tree["predictions"]["p"].shape == (chains, 100, 400)
     assert tree["constant_data"]["weight"].sum() == 2 * 1041
@@ -39,4 +39,4 @@ def test_normal_likelihood_runs_on_real_data(real_data_dir, tmp_path):
     dataset = load_dataset(data_dir=real_data_dir)
     config = dataclasses.replace(REDUCED, likelihood="normal", max_steps=2000)
     result = fit_to_file("advi", dataset, config, out=tmp_path)
-    assert '"likelihood": "normal"' in posterior_file.load(result.path).attrs["config"]
+    assert '"likelihood": "normal"' in storage.load(result.path).attrs["config"]

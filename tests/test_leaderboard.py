@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 
-from analysis.baselines import BASELINES, fit_baselines
-from analysis.compare import compare_runs
-from analysis.leaderboard import leaderboard
-from analysis.run_analysis import analyse_run
-from inference import posterior_file
+from analysis.comparison.baselines import BASELINES, fit_baselines
+from analysis.comparison.leaderboard import leaderboard
+from analysis.comparison.two_files import compare_runs
+from analysis.file_analysis import analyse_run
+from inference.posterior import storage
 from inference.testing import tiny_posterior_file
 
 
@@ -23,13 +23,11 @@ def files(tmp_path_factory):
         "nuts": tiny_posterior_file("nuts", chains=4),
         "other": tiny_posterior_file("nuts", chains=2),
     }
-    return {name: posterior_file.save(tree, out / f"{name}.nc") for name, tree in trees.items()}
+    return {name: storage.save(tree, out / f"{name}.nc") for name, tree in trees.items()}
 
 
 def test_each_row_is_the_two_file_comparison_with_the_reference(files):
-    runs = {
-        name: analyse_run(posterior_file.load(path), n_repeats=1) for name, path in files.items()
-    }
+    runs = {name: analyse_run(storage.load(path), n_repeats=1) for name, path in files.items()}
     board = leaderboard([runs["advi"], runs["other"]], reference=runs["nuts"])
     table = board.table
     assert table.index.tolist() == ["nuts (reference)", "advi", "nuts"]
@@ -104,7 +102,7 @@ def test_compare_with_a_reference_writes_the_leaderboard(files, tmp_path):
 
 def test_baselines_learn_the_planted_rule_from_the_files_training_rows(files):
     """The tiny files' labels follow a planted linear rule: a linear model recovers it."""
-    tree = posterior_file.load(files["nuts"])
+    tree = storage.load(files["nuts"])
     result = fit_baselines(tree, names=("logistic regression", "random forest"))
     assert result.table.loc["logistic regression", "accuracy"] >= 0.85
     assert result.p.sizes == {"baseline": 2, "test": tree["predictions"]["p"].sizes["test"]}

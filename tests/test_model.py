@@ -4,10 +4,10 @@ import pytest
 from scipy.special import expit
 from scipy.stats import norm
 
-from inference.model import PARAMS, build_model, sample_prior
-from inference.predict import predict_proba, row_loglik
-from study.dataset import FEATURES
-from study.preprocess import prepare
+from inference.model.forward import predict_proba, row_loglik
+from inference.model.network import PARAMS, build_model, sample_prior
+from study.data.dataset import FEATURES
+from study.data.preprocess import prepare
 
 
 def _random_point(model, rng):

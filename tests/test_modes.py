@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from analysis.alignment import align_hidden_units
-from analysis.chains import chain_diagnostics
-from analysis.modes import group_modes, pooled_mcse, saturation, stacking_weights
-from inference import posterior_file
+from analysis.diagnostics.chains import chain_diagnostics
+from analysis.diagnostics.modes import group_modes, pooled_mcse, saturation, stacking_weights
+from analysis.parameters.alignment import align_hidden_units
+from inference.posterior import storage
 
 
 def _chains(centres, *, draws=400, test=30, noise=0.02, seed=0):
@@ -60,7 +60,7 @@ def test_stacking_prefers_the_chain_that_predicts_held_out_rows_better():
 
 
 def test_a_nuts_file_is_judged_by_its_pooled_prediction(nuts_file):
-    tree = posterior_file.load(nuts_file)
+    tree = storage.load(nuts_file)
     aligned, _ = align_hidden_units(tree["posterior"].to_dataset())
     diag = chain_diagnostics(tree, aligned=aligned)
     chains = tree["posterior"].sizes["chain"]
@@ -77,7 +77,7 @@ def test_a_nuts_file_is_judged_by_its_pooled_prediction(nuts_file):
 
 
 def test_one_chain_is_reported_without_an_error_it_cannot_measure():
-    from analysis.run_analysis import analyse_run
+    from analysis.file_analysis import analyse_run
     from inference.testing import tiny_posterior_file
     from reports.run import render_run
 

@@ -9,14 +9,14 @@ import pytest
 import xarray as xr
 from scipy.special import expit
 
-from inference import posterior_file
-from inference.contract import CONTRACT
-from inference.file_attrs import REQUIRED_ATTRS
-from inference.posterior_file import PosteriorFileError
+from inference.posterior import storage
+from inference.posterior.attrs import REQUIRED_ATTRS
+from inference.posterior.contract import CONTRACT
+from inference.posterior.storage import PosteriorFileError
 
 
 def test_file_follows_the_contract(advi_file):
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     for group, variables in CONTRACT.items():
         for name, dims in variables.items():
             assert tree[group][name].dims == dims
@@ -41,7 +41,7 @@ def test_file_follows_the_contract(advi_file):
 
 
 def test_stored_p_is_the_network_on_stored_test_inputs(advi_file):
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     post = tree["posterior"]
     X = tree["predictions_constant_data"]["X"].to_numpy()
     hidden = np.maximum(
@@ -77,7 +77,7 @@ def test_file_opens_without_this_project(advi_file, tmp_path):
 
 
 def test_save_is_atomic(advi_file, tmp_path, monkeypatch):
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     target = tmp_path / "advi.nc"
     target.write_bytes(b"previous")
 
@@ -89,38 +89,38 @@ def test_save_is_atomic(advi_file, tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "write", fail_halfway)
     with pytest.raises(KeyboardInterrupt):
-        posterior_file.save(tree, target)
+        storage.save(tree, target)
     assert target.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["advi.nc"]
 
 
 def test_round_trip_keeps_values_and_attrs(advi_file, tmp_path):
-    tree = posterior_file.load(advi_file)
-    copy = posterior_file.load(posterior_file.save(tree, tmp_path / "copy.nc"))
+    tree = storage.load(advi_file)
+    copy = storage.load(storage.save(tree, tmp_path / "copy.nc"))
     xr.testing.assert_identical(tree["posterior"].to_dataset(), copy["posterior"].to_dataset())
     assert tree.attrs == copy.attrs
 
 
 def test_contract_violations_are_named(advi_file):
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     without = tree.copy()
     del without["predictions"]
     with pytest.raises(PosteriorFileError, match="group 'predictions' is missing"):
-        posterior_file.validate(without)
+        storage.validate(without)
     renamed = tree.copy()
     renamed["posterior"] = tree["posterior"].to_dataset().rename(hidden="unit")
     with pytest.raises(PosteriorFileError, match="posterior/w0 has dims"):
-        posterior_file.validate(renamed)
+        storage.validate(renamed)
     bare = tree.copy()
     bare.attrs = {k: v for k, v in tree.attrs.items() if k != "seed"}
     with pytest.raises(PosteriorFileError, match="root attrs missing: seed"):
-        posterior_file.validate(bare)
+        storage.validate(bare)
     assert set(REQUIRED_ATTRS) <= set(tree.attrs)
 
 
 def test_unreadable_files_are_refused(tmp_path):
     with pytest.raises(PosteriorFileError, match="not found"):
-        posterior_file.load(tmp_path / "none.nc")
+        storage.load(tmp_path / "none.nc")
     (tmp_path / "text.nc").write_text("not netcdf")
     with pytest.raises(PosteriorFileError, match="not a readable netCDF file"):
-        posterior_file.load(tmp_path / "text.nc")
+        storage.load(tmp_path / "text.nc")

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from study.dataset import FEATURES
-from study.preprocess import balance_weights, prepare, upsample_counts
+from study.data.dataset import FEATURES
+from study.data.preprocess import balance_weights, prepare, upsample_counts
 
 
 def test_upsampling_balances_and_is_seeded():

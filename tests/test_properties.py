@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from inference import posterior_file
-from inference.posterior_file import PosteriorFileError
-from study.data import load_csv_dataset
-from study.dataset import COLUMNS, FEATURES, LABEL, DataError
+from inference.posterior import storage
+from inference.posterior.storage import PosteriorFileError
+from study.data.dataset import COLUMNS, FEATURES, LABEL, DataError
+from study.data.reader import load_csv_dataset
 from tests.hostile import BREAKERS
 
 SETTINGS = settings(
@@ -159,7 +159,7 @@ def test_loader_never_fails_otherwise_on_arbitrary_content(content, test_csv, tm
 
 @pytest.fixture(scope="module")
 def valid_trees(advi_file, nuts_file):
-    return [posterior_file.load(advi_file), posterior_file.load(nuts_file)]
+    return [storage.load(advi_file), storage.load(nuts_file)]
 
 
 @SETTINGS
@@ -171,7 +171,7 @@ def test_every_broken_tree_is_refused(valid_trees, data):
         tree.copy(deep=True), lambda options: data.draw(st.sampled_from(options))
     )
     with pytest.raises(PosteriorFileError) as err:
-        posterior_file.validate(broken)
+        storage.validate(broken)
     assert "\n" not in str(err.value)
 
 
@@ -188,7 +188,7 @@ def test_truncated_file_is_refused(file_bytes, data, tmp_path):
     path = tmp_path / "cut.nc"
     path.write_bytes(content[:cut])
     with pytest.raises(PosteriorFileError, match="not a readable netCDF file"):
-        posterior_file.load(path)
+        storage.load(path)
 
 
 @SETTINGS
@@ -203,8 +203,8 @@ def test_corrupted_file_is_refused_or_still_valid(file_bytes, data, tmp_path):
     path = tmp_path / "corrupt.nc"
     path.write_bytes(bytes(content))
     try:
-        tree = posterior_file.load(path)
+        tree = storage.load(path)
     except PosteriorFileError as err:
         assert str(err).startswith(str(path)) and "\n" not in str(err)
     else:
-        posterior_file.validate(tree)  # accepted only if it still keeps the contract
+        storage.validate(tree)  # accepted only if it still keeps the contract

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference.jax_devices import start_jax
+from inference.backends.jax_model import start_jax
 from study.pipeline import fit_posterior, resolve_runtime
 from tests.conftest import TINY
 

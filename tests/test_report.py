@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from analysis.run_analysis import analyse_run
-from inference import posterior_file
+from analysis.file_analysis import analyse_run
+from inference.posterior import storage
 from reports import render_run, write_html
 from study.reporting import write_comparison
 
@@ -31,13 +31,11 @@ def reports(advi_file, nuts_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     paths = {}
     for path in (advi_file, nuts_file):
-        tree = posterior_file.load(path)
+        tree = storage.load(path)
         html = render_run(analyse_run(tree, n_repeats=2), title=path.name)
         paths[tree.attrs["method"]] = write_html(html, out / f"{path.stem}.html")
     paths["comparison"] = out / "comparison.html"
-    analyses = tuple(
-        analyse_run(posterior_file.load(p), n_repeats=2) for p in (advi_file, nuts_file)
-    )
+    analyses = tuple(analyse_run(storage.load(p), n_repeats=2) for p in (advi_file, nuts_file))
     write_comparison(analyses, html_path=paths["comparison"])
     return paths
 
@@ -61,7 +59,7 @@ def test_report_is_self_contained_and_complete(reports, method):
 
 
 def test_text_from_the_file_is_escaped(advi_file, tmp_path):
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     tree.attrs["study_version"] = "<script>alert('version')</script>"  # method: a table key
     tree["posterior"] = (
         tree["posterior"]

@@ -5,15 +5,15 @@ import pytest
 import xarray as xr
 from scipy.special import expit
 
-from analysis.answers import answers, effects_side_by_side, next_overlap
-from analysis.response import (
+from analysis.response.curves import (
     accumulated_local_effects,
     correlated_pairs,
     curve_summary,
     effect_sizes,
     partial_dependence,
 )
-from analysis.response_maps import contour_lines, partial_dependence_map
+from analysis.response.maps import contour_lines, partial_dependence_map
+from analysis.response.summary import answers, effects_side_by_side, next_overlap
 from tests.planted import X_MEAN, X_STD, linear_boundary, one_feature, planted_file
 
 SLOPES = np.linspace(1.5, 3.0, 12)  # one slope per draw: the curves have a band

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.scenarios import next_simulations, sobol_candidates, training_box
-from analysis.uncertainty import summarise_draws
-from inference import posterior_file
+from analysis.predictive.scenarios import next_simulations, sobol_candidates, training_box
+from analysis.predictive.uncertainty import summarise_draws
+from inference.posterior import storage
 from inference.testing import tiny_posterior_file
-from study import predicting
-from study.cli import main
+from study import predict_next
+from study.cli.parser import main
 from tests.planted import X_MEAN, X_STD, disagree_beyond, physical, planted_file
 
 FEATURES = [f"x{i}" for i in range(8)]
@@ -26,7 +26,7 @@ def files(tmp_path_factory):
     for seed, name in enumerate(("a.nc", "b.nc")):
         tree = tiny_posterior_file("nuts", seed=0, draws=30 + 5 * seed)
         tree = planted_file({n: tree["posterior"][n].to_numpy() for n in tree["posterior"]})
-        posterior_file.save(tree, folder / name)
+        storage.save(tree, folder / name)
         trees[name] = tree
     tree = trees["a.nc"]
     frame = pd.DataFrame(
@@ -41,7 +41,7 @@ def files(tmp_path_factory):
 
 def test_predict_reproduces_the_stored_predictions(files, capsys, monkeypatch):
     folder, trees = files
-    monkeypatch.setattr(predicting, "_CHUNK_VALUES", 7 * 35)  # 7 rows a chunk: 5 chunks
+    monkeypatch.setattr(predict_next, "_CHUNK_VALUES", 7 * 35)  # 7 rows a chunk: 5 chunks
     out = folder / "pred.csv"
     args = ["predict", folder / "a.nc", folder / "b.nc", folder / "test.csv", "-o", out]
     assert main([str(a) for a in args]) == 0
@@ -92,7 +92,7 @@ def test_predict_flags_extrapolation_in_physical_units(files, tmp_path):
 
 def test_a_bad_row_in_a_late_chunk_writes_nothing(files, tmp_path, monkeypatch, capsys):
     folder, _ = files
-    monkeypatch.setattr(predicting, "_CHUNK_VALUES", 30 * 10)
+    monkeypatch.setattr(predict_next, "_CHUNK_VALUES", 30 * 10)
     frame = pd.read_csv(folder / "test.csv")
     frame["x5"] = frame["x5"].astype(object)
     frame.loc[27, "x5"] = "12,5"  # a decimal comma: one cell too many on line 29
@@ -149,7 +149,7 @@ def test_next_streams_candidates_to_the_same_answer(files, tmp_path, monkeypatch
     pool = sobol_candidates(training_box(tree), 200, seed=3)
     pool.to_csv(tmp_path / "candidates.csv", index=False)
     at_once = next_simulations(tree, pool, by="sd", k=7)
-    monkeypatch.setattr(predicting, "_CHUNK_VALUES", 30 * 16)
+    monkeypatch.setattr(predict_next, "_CHUNK_VALUES", 30 * 16)
     out = tmp_path / "next.csv"
     args = ["next", str(folder / "a.nc"), "--candidates", str(tmp_path / "candidates.csv")]
     assert main([*args, "-k", "7", "--by", "sd", "-o", str(out)]) == 0

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.run_analysis import analyse_run
-from inference import posterior_file
+from analysis.file_analysis import analyse_run
+from inference.posterior import storage
 from study.reporting import write_comparison, write_report
 from tests.test_report import _browser
 
@@ -33,7 +33,7 @@ PACKAGES = ("study", "inference", "analysis", "reports")
 @pytest.fixture(scope="module")
 def hostile_file(advi_file, tmp_path_factory) -> Path:
     """A valid posterior file whose attrs, labels and names carry markup and script."""
-    tree = posterior_file.load(advi_file).copy(deep=True)
+    tree = storage.load(advi_file).copy(deep=True)
     tree.attrs |= {
         "created": PAYLOADS["attribute"],
         "study_version": PAYLOADS["svg"],
@@ -53,13 +53,13 @@ def hostile_file(advi_file, tmp_path_factory) -> Path:
     stats = tree["sample_stats"].to_dataset()
     tree["sample_stats"] = stats.assign({PAYLOADS["name"]: stats["lp"]})
     path = tmp_path_factory.mktemp("hostile") / "hostile.nc"
-    return posterior_file.save(tree, path)  # valid: the payloads are only text
+    return storage.save(tree, path)  # valid: the payloads are only text
 
 
 @pytest.fixture(scope="module")
 def hostile_pages(hostile_file, tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("hostile-pages")
-    tree = posterior_file.load(hostile_file)
+    tree = storage.load(hostile_file)
     title = f"{tree.attrs['method'].upper()}: {hostile_file.name}"  # as `study report` does
     write_report(tree, out / "run.html", title=title, n_repeats=1)
     analysis = analyse_run(tree, n_repeats=1)
@@ -68,7 +68,7 @@ def hostile_pages(hostile_file, tmp_path_factory) -> dict[str, Path]:
 
 
 def test_payloads_survive_as_data(hostile_file):
-    tree = posterior_file.load(hostile_file)
+    tree = storage.load(hostile_file)
     assert json.loads(tree.attrs["config"])["method"] == PAYLOADS["script"]
     assert list(tree["constant_data"]["feature"].values[:4]) == list(PAYLOADS.values())
     assert PAYLOADS["name"] in tree["sample_stats"].data_vars
@@ -151,13 +151,13 @@ def test_browser_runs_no_script_and_shows_the_text_literally(hostile_pages, page
 
 def test_loading_never_unpickles_or_evaluates(hostile_file, tmp_path, monkeypatch):
     sentinel = tmp_path / "pwned"
-    tree = posterior_file.load(hostile_file)
+    tree = storage.load(hostile_file)
     tree.attrs["pickled"] = f"cos\nsystem\n(S'touch {sentinel}'\ntR."
     config = json.loads(tree.attrs["config"])
     config["data_source"] = f"__import__('os').system('touch {sentinel}')"
     tree.attrs["config"] = json.dumps(config)
-    path = posterior_file.save(tree, tmp_path / "payload.nc")
-    posterior_file.load(path)  # once before spying, so lazy imports are done
+    path = storage.save(tree, tmp_path / "payload.nc")
+    storage.load(path)  # once before spying, so lazy imports are done
     calls = []
     for module, name in [
         (pickle, "loads"),
@@ -170,7 +170,7 @@ def test_loading_never_unpickles_or_evaluates(hostile_file, tmp_path, monkeypatc
         real = getattr(module, name)
         spy = lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k)  # noqa: E731
         monkeypatch.setattr(module, name, spy)
-    loaded = posterior_file.load(path)
+    loaded = storage.load(path)
     monkeypatch.undo()
     assert calls == []
     assert not sentinel.exists()
@@ -212,7 +212,7 @@ def audit(event, args):
         seen.append((event, repr(args)[:200]))
 
 sys.addaudithook(audit)
-from study.cli import main
+from study.cli.parser import main
 
 codes = [
     main(["report", sys.argv[2], "-o", sys.argv[3], "--repeats", "1"]),
@@ -225,14 +225,14 @@ print(json.dumps({"codes": codes, "seen": seen}))
 def test_paths_inside_a_file_are_never_opened(advi_file, tmp_path):
     marker = "never-open-9f3c"
     elsewhere = tmp_path / marker
-    tree = posterior_file.load(advi_file)
+    tree = storage.load(advi_file)
     config = json.loads(tree.attrs["config"]) | {"data_source": str(elsewhere / "data")}
     tree.attrs |= {
         "config": json.dumps(config),
         "data_sha256": json.dumps({f"../../{marker}/rupturemodel_train.txt": "0" * 64}),
         "output": str(elsewhere / "report.html"),
     }
-    path = posterior_file.save(tree, tmp_path / "run.nc")
+    path = storage.save(tree, tmp_path / "run.nc")
     outputs = [str(tmp_path / "run.html"), str(tmp_path / "comparison.html")]
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_AUDITED), marker, str(path), *outputs],

@@ -14,16 +14,16 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from analysis.sweep import KEYS, METRICS, analyse_sweep, summary_table
-from inference import posterior_file
+from analysis.learning_curves import KEYS, METRICS, analyse_sweep, summary_table
+from inference.posterior import storage
 from reports import render_sweep
-from study.cluster import dask_client
+from study.cli.options import seed_list as _seed_list
 from study.config import RunConfig
-from study.dataset import LABEL, Dataset
-from study.options import seed_list as _seed_list
-from study.subsets import stratified_subset, subset_dataset
-from study.sweep import SweepError, run_sweep
-from study.tasks import plan
+from study.data.dataset import LABEL, Dataset
+from study.sweep.cluster import dask_client
+from study.sweep.runner import SweepError, run_sweep
+from study.sweep.subsets import stratified_subset, subset_dataset
+from study.sweep.tasks import plan
 from tests.conftest import make_frame
 
 #: Small, and every setting expressible on the command line (so the CLI can resume it).
@@ -167,10 +167,10 @@ def test_local_cluster_sweep_writes_every_file(first_sweep, dataset):
     html = (out / "sweep.html").read_text()
     assert "Learning curves" in html and html.count("data:image/svg+xml") == 3
     for row in table.itertuples():
-        tree = posterior_file.load(out / row.file)
+        tree = storage.load(out / row.file)
         assert tree.attrs["method"] == row.method and tree.attrs["train_size"] == row.train_size
         assert tree["predictions_constant_data"].sizes["test"] == len(dataset.test)
-    nuts = posterior_file.load(out / "nuts-seed0-n120.nc")
+    nuts = storage.load(out / "nuts-seed0-n120.nc")
     assert nuts["posterior"].sizes["chain"] == 2
 
 
@@ -179,7 +179,7 @@ def test_training_subsets_are_nested_stratified_and_shared_by_methods(first_swee
     labels = dataset.train[LABEL].to_numpy()
 
     def rows(method, size):
-        tree = posterior_file.load(out / f"{method}-seed0-n{size}.nc")
+        tree = storage.load(out / f"{method}-seed0-n{size}.nc")
         return tree["train_subset"]["row"].to_numpy()
 
     for method in ("advi", "nuts"):
@@ -194,7 +194,7 @@ def test_rerun_skips_finished_tasks(first_sweep, client, dataset, caplog):
     first, out = first_sweep
     files = sorted(out.glob("*-seed*-n*.nc"))
     stamps = {f: f.stat().st_mtime_ns for f in files}
-    caplog.set_level(logging.INFO, logger="study.sweep")
+    caplog.set_level(logging.INFO, logger="study.sweep.runner")
     tasks = plan(methods=("advi", "nuts"), seeds=(0,), train_sizes=SIZES)
     again = run_sweep(tasks, dataset, CONFIG, out=out, client=client)
     assert again.resumed == 4 and again.failed == 0
@@ -275,8 +275,8 @@ def test_external_scheduler(external_scheduler, first_sweep, csv_args, tmp_path)
     for method in ("advi", "nuts"):
         name = f"{method}-seed0-n60.nc"
         here, there = (
-            posterior_file.load(tmp_path / "ext" / name),
-            posterior_file.load(local / name),
+            storage.load(tmp_path / "ext" / name),
+            storage.load(local / name),
         )
         # a task is a function of its settings alone: the same on any worker
         np.testing.assert_allclose(here["predictions"]["p"], there["predictions"]["p"], rtol=1e-6)

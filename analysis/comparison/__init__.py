@@ -1,0 +1,4 @@
+"""Posteriors compared.
+
+Two files, intervals from the reference's chains, the leaderboard and the baselines.
+"""

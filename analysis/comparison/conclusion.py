@@ -1,0 +1,195 @@
+"""A comparison's headline: the numbers a reader needs first, and sentences from them.
+
+:func:`headline` gives the numbers as JSON-ready values (keys documented in the README);
+:func:`conclusion` writes a few sentences off them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.comparison.two_files import Comparison
+
+__all__ = ["conclusion", "headline"]
+
+
+def headline(comparison: Comparison) -> dict[str, Any]:
+    """Pick the comparison's headline numbers, JSON-ready (keys documented in the README)."""
+    a, b = comparison.labels
+    params = comparison.parameters
+    return {
+        "labels": [a, b],
+        "test_set_sha256": comparison.fingerprint,
+        "metrics": {
+            label: {k: _json_number(v) for k, v in comparison.predictions[label].items()}
+            for label in (a, b)
+        },
+        "agreement": comparison.agreement,
+        "kendall_tau_importance": comparison.kendall_tau,
+        "importance_rank": {
+            label: [
+                str(f)
+                for f in comparison.importance.sel(run=label)
+                .sortby("f1_drop", ascending=False)["feature"]
+                .values
+            ]
+            for label in (a, b)
+        },
+        "weights": {
+            "mean_sd_ratio_w0": float(params["w0_sd_ratio"].mean()),
+            "mean_sd_ratio_w1": float(params["w1_sd_ratio"].mean()),
+            "mean_wasserstein_w0": float(params["w0_wasserstein"].mean()),
+            "mean_wasserstein_w1": float(params["w1_wasserstein"].mean()),
+        },
+        "cost": {
+            label: {k: _json_number(v) for k, v in comparison.cost[label].items()}
+            for label in (a, b)
+        },
+        "reference_intervals": _intervals(comparison),
+        "chains": comparison.chains or {},
+        "effect_sizes": _effects(comparison),
+        "next_overlap": comparison.next_overlap,
+    }
+
+
+def _effects(comparison: Comparison) -> dict[str, dict[str, dict[str, float]]] | None:
+    """Per run, per feature: the ALE and PD effect sizes."""
+    if comparison.effects is None:
+        return None
+    table = comparison.effects
+    return {
+        label: {
+            str(f): {k: float(table.loc[f, (label, k)]) for k in ("ale", "pd")} for f in table.index
+        }
+        for label in comparison.labels
+    }
+
+
+def _intervals(comparison: Comparison) -> dict[str, Any] | None:
+    if comparison.intervals is None:
+        return None
+    return {
+        "reference": comparison.reference,
+        "method": "leave-one-chain-out jackknife of the reference's chains; 95 % normal "
+        "interval (value ± 1.96 se)",
+        "numbers": {
+            name: {
+                "value": _json_number(row["value"]),
+                "se": _json_number(row["se"]),
+                "lower": _json_number(row["lower"]),
+                "upper": _json_number(row["upper"]),
+                "null": _json_number(row["null"]),
+                "exceeds_reference_spread": bool(row["exceeds"]),
+            }
+            for name, row in comparison.intervals.iterrows()
+        },
+    }
+
+
+#: How each number with an interval is named in the conclusion.
+_INTERVAL_NAMES = {
+    "accuracy_difference": "the accuracy difference",
+    "mean_abs_diff": "the mean |Δp̄|",
+    "std_ratio": "the std ratio",
+    "class_agreement": "the class agreement",
+    "mean_sd_ratio_w0": "the w0 sd ratio",
+    "mean_sd_ratio_w1": "the w1 sd ratio",
+    "kendall_tau_importance": "Kendall's τ",
+}
+
+
+def _interval_line(comparison: Comparison) -> str:
+    table = comparison.intervals
+    if table is None:
+        return (
+            "No interval from the reference's chains: neither run has two or more Markov "
+            "chains, so the reference's own Monte Carlo error is unknown."
+        )
+    chains = ", ".join(
+        f"{_INTERVAL_NAMES[name]} {row['value']:.4f} ± {1.96 * row['se']:.4f}"
+        for name, row in table.iterrows()
+    )
+    beyond = [_INTERVAL_NAMES[n] for n in table.index[table["exceeds"].astype(bool)]]
+    within = [_INTERVAL_NAMES[n] for n in table.index[~table["exceeds"].astype(bool)]]
+    verdict = (
+        f"Beyond the reference's own spread: {', '.join(beyond) or 'none'}; within it "
+        f"(not distinguishable from the reference's Monte Carlo error): "
+        f"{', '.join(within) or 'none'}."
+    )
+    return (
+        f"Intervals from {comparison.reference}'s chain-to-chain variation (leave-one-chain-"
+        f"out jackknife, 95 %): {chains}. {verdict}"
+    )
+
+
+def _json_number(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _gradient_clause(cost: pd.DataFrame, *, labels: tuple[str, str]) -> str:
+    counts = [cost.loc["gradient_evaluations", label] for label in labels]
+    if not all(np.isfinite(counts)):
+        return ""
+    return f"; gradient evaluations {counts[0]:,.0f} vs {counts[1]:,.0f}"
+
+
+def conclusion(comparison: Comparison) -> list[str]:
+    """Write a few sentences off the numbers: how the two runs differ, and by how much."""
+    a, b = comparison.labels
+    m, agree, cost = comparison.predictions, comparison.agreement, comparison.cost
+    params = comparison.parameters
+    better = a if m.loc["accuracy", a] > m.loc["accuracy", b] else b
+    lines = [
+        f"Test accuracy at threshold 0.5: {a} {m.loc['accuracy', a]:.4f}, "
+        f"{b} {m.loc['accuracy', b]:.4f} ({better} higher by "
+        f"{abs(m.loc['accuracy', a] - m.loc['accuracy', b]):.4f}); weighted F1 "
+        f"{m.loc['f1_weighted', a]:.4f} vs {m.loc['f1_weighted', b]:.4f}.",
+        f"The two give the same class to {agree['class_agreement']:.1%} of the test "
+        f"simulations; their mean predicted probabilities differ by "
+        f"{agree['mean_abs_diff']:.4f} on average.",
+        f"{a}'s mean predictive std is {agree['std_ratio']:.2f} × {b}'s "
+        f"(correlation of the per-simulation stds {agree['std_correlation']:.2f}).",
+        f"After aligning hidden units, {a}'s posterior sd of the input weights w0 is on "
+        f"average {float(params['w0_sd_ratio'].mean()):.2f} × {b}'s, and of the output "
+        f"weights w1 {float(params['w1_sd_ratio'].mean()):.2f} ×.",
+        f"Predictive std as a detector of misclassified cases (ROC AUC): "
+        f"{a} {m.loc['std_error_auc', a]:.2f}, {b} {m.loc['std_error_auc', b]:.2f}.",
+        f"Log loss {m.loc['log_loss', a]:.3f} vs {m.loc['log_loss', b]:.3f}; expected "
+        f"calibration error {m.loc['ece', a]:.3f} vs {m.loc['ece', b]:.3f}.",
+        f"Feature-importance rankings agree with Kendall's τ = {comparison.kendall_tau:.2f}.",
+        f"Fit time {cost.loc['fit_seconds', a]:.1f} s vs {cost.loc['fit_seconds', b]:.1f} s "
+        f"({cost.loc['fit_seconds', b] / cost.loc['fit_seconds', a]:.1f}× for {b})"
+        + _gradient_clause(cost, labels=(a, b))
+        + ".",
+        _interval_line(comparison),
+        *_answer_lines(comparison),
+    ]
+    return lines
+
+
+def _answer_lines(comparison: Comparison) -> list[str]:
+    """Sentences on the response curves and the next simulations, if computed."""
+    a, b = comparison.labels
+    lines = []
+    ratio = None
+    if comparison.effects is not None:
+        ratio = comparison.effects[("", "band ratio")].replace([np.inf, -np.inf], np.nan).dropna()
+    if comparison.effects is not None and len(ratio):
+        top = comparison.effects.index[0]
+        lines.append(
+            f"Response curves: {a}'s 90 % bands of the accumulated local effects are on "
+            f"average {ratio.mean():.2f} × as wide as {b}'s ({ratio.idxmin()} "
+            f"{ratio.min():.2f} ×, {ratio.idxmax()} {ratio.max():.2f} ×); the largest effect "
+            f"by {a} is {top}'s: {comparison.effects.loc[top, (a, 'ale')]:.2f} against "
+            f"{comparison.effects.loc[top, (b, 'ale')]:.2f} by {b}."
+        )
+    overlap = comparison.next_overlap
+    if overlap is not None and overlap["same_pool"]:
+        lines.append(
+            f"Of the {overlap['k']} simulations each would run next (BALD over "
+            f"{overlap['candidates']} Sobol candidates), {overlap['shared']} are the same."
+        )
+    return lines

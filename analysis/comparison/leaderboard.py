@@ -1,0 +1,227 @@
+"""A leaderboard: every method's posterior file scored against one reference.
+
+Each file is compared with the reference by :func:`analysis.comparison.two_files.compare_runs`, so
+every number is the two-file comparison's, with the intervals from the reference's own
+chains (:func:`analysis.comparison.two_files.reference_intervals`); the leaderboard gathers them in
+one
+table and says, from the numbers, which methods' predictions lie within the reference's
+own spread and which is the cheapest of those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analysis.comparison.two_files import Comparison, compare_runs
+from analysis.diagnostics.approximation import ApproximationDiagnostics
+from analysis.file_analysis import RunAnalysis
+
+if TYPE_CHECKING:  # its scikit-learn models load only where baselines are fitted
+    from analysis.comparison.baselines import Baselines
+
+__all__ = ["Leaderboard", "leaderboard"]
+
+#: The test metrics of each row, from the comparison's prediction table.
+METRICS = ("accuracy", "f1_weighted", "f1_propagate", "roc_auc", "log_loss", "brier", "ece")
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    """Results of :func:`leaderboard`.
+
+    Attributes
+    ----------
+    reference : str
+        The reference's label.
+    table : pandas.DataFrame
+        One row per file (the reference first), columns documented in the README.
+    comparisons : dict of str to Comparison
+        Each other file against the reference.
+    conclusion : list of str
+        Sentences written from the table.
+    baselines : tuple of str
+        The labels of the rows that are non-Bayesian baselines, not posterior files.
+    """
+
+    reference: str
+    table: pd.DataFrame
+    comparisons: dict[str, Comparison]
+    conclusion: list[str]
+    baselines: tuple[str, ...] = ()
+
+
+def _labels(runs: Sequence[RunAnalysis]) -> list[str]:
+    """Name the runs by method, numbered where one method appears more than once."""
+    names = [run.method for run in runs]
+    return [
+        f"{name} ({names[: k + 1].count(name)})" if names.count(name) > 1 else name
+        for k, name in enumerate(names)
+    ]
+
+
+def _row(comparison: Comparison, run: RunAnalysis, *, side: int) -> dict:
+    label = comparison.labels[side]
+    metrics = comparison.predictions[label]
+    cost = comparison.cost[label]
+    khat = run.diagnostics.khat if isinstance(run.diagnostics, ApproximationDiagnostics) else np.nan
+    return {m: float(metrics[m]) for m in METRICS} | {
+        "khat": float(khat),
+        "fit_seconds": float(cost["fit_seconds"]),
+        "gradient_evaluations": float(cost["gradient_evaluations"]),
+    }
+
+
+def _against(comparison: Comparison) -> dict:
+    params, agreement = comparison.parameters, comparison.agreement
+    row = {
+        "class_agreement": agreement["class_agreement"],
+        "mean_abs_diff": agreement["mean_abs_diff"],
+        "std_ratio": agreement["std_ratio"],
+        "mean_wasserstein_w0": float(params["w0_wasserstein"].mean()),
+        "mean_wasserstein_w1": float(params["w1_wasserstein"].mean()),
+        "kendall_tau": comparison.kendall_tau,
+    }
+    intervals = comparison.intervals
+    if intervals is not None and comparison.reference == comparison.labels[1]:
+        mad = intervals.loc["mean_abs_diff"]
+        row |= {
+            "mean_abs_diff_se": float(mad["se"]),
+            "mean_abs_diff_null": float(mad["null"]),
+            "beyond_reference_spread": bool(mad["exceeds"]),
+        }
+    return row
+
+
+def _baseline_rows(baselines: Baselines, reference: RunAnalysis) -> dict[str, dict]:
+    """Score each baseline's predictions against the reference's mean predictions."""
+    p_ref = reference.predictive["mean"].to_numpy()
+    rows = {}
+    for name, scores in baselines.table.iterrows():
+        p = baselines.p.sel(baseline=name).to_numpy()
+        rows[f"{name} (baseline)"] = {m: float(scores[m]) for m in METRICS} | {
+            "fit_seconds": float(scores["fit_seconds"]),
+            "class_agreement": float(np.mean((p > 0.5) == (p_ref > 0.5))),
+            "mean_abs_diff": float(np.mean(np.abs(p - p_ref))),
+        }
+    return rows
+
+
+def leaderboard(
+    runs: Sequence[RunAnalysis],
+    *,
+    reference: RunAnalysis,
+    labels: Sequence[str] | None = None,
+    baselines: Baselines | None = None,
+) -> Leaderboard:
+    """Score every analysed file against the reference's.
+
+    Parameters
+    ----------
+    runs : sequence of RunAnalysis
+        The other files' analyses (:func:`analysis.file_analysis.analyse_run`).
+    reference : RunAnalysis
+        The reference's (NUTS with several chains, for intervals).
+    labels : sequence of str, optional
+        Names of ``runs`` (default: their methods, numbered when repeated); the reference
+        is named by its method with "(reference)".
+    baselines : Baselines, optional
+        Non-Bayesian baselines (:func:`analysis.comparison.baselines.fit_baselines`), added as rows
+        named "NAME (baseline)": their test metrics, agreement and mean |Δp̄| with the
+        reference; no weight-space columns.
+
+    Returns
+    -------
+    Leaderboard
+
+    Raises
+    ------
+    analysis.comparison.two_files.ComparisonError
+        A file's test set or network differs from the reference's.
+
+    Examples
+    --------
+    >>> from analysis.file_analysis import analyse_run
+    >>> from inference.testing import tiny_posterior_file
+    >>> ref = analyse_run(tiny_posterior_file("nuts", chains=3), n_repeats=1)
+    >>> board = leaderboard([analyse_run(tiny_posterior_file("advi"), n_repeats=1)], reference=ref)
+    >>> board.table.index.tolist()
+    ['nuts (reference)', 'advi']
+    >>> float(board.table.loc["nuts (reference)", "mean_abs_diff"])
+    0.0
+    """
+    labels = list(labels) if labels is not None else _labels(runs)
+    ref_label = f"{reference.method} (reference)"
+    comparisons, rows = {}, {}
+    for label, run in zip(labels, runs, strict=True):
+        comparison = compare_runs(run, reference, answers=False)  # a row needs none
+        comparisons[label] = comparison
+        rows[label] = _row(comparison, run, side=0) | _against(comparison)
+    first = next(iter(comparisons.values()), None)
+    own = _row(first, reference, side=1) if first else {}
+    floor = rows[labels[0]].get("mean_abs_diff_null", np.nan) if labels else np.nan
+    own |= {
+        "class_agreement": 1.0,
+        "mean_abs_diff": 0.0,
+        "std_ratio": 1.0,
+        "mean_wasserstein_w0": 0.0,
+        "mean_wasserstein_w1": 0.0,
+        "kendall_tau": 1.0,
+        "mean_abs_diff_null": floor,
+    }
+    extra = _baseline_rows(baselines, reference) if baselines is not None else {}
+    table = pd.DataFrame.from_dict({ref_label: own, **rows, **extra}, orient="index")
+    conclusion = _conclusion(table.drop(index=list(extra)), ref_label) + _baseline_line(
+        table, extra, ref_label
+    )
+    return Leaderboard(ref_label, table, comparisons, conclusion, tuple(extra))
+
+
+def _baseline_line(table: pd.DataFrame, baselines: Sequence[str], reference: str) -> list[str]:
+    if not baselines:
+        return []
+    best = table.loc[list(baselines), "accuracy"].idxmax()
+    return [
+        f"Non-Bayesian baselines, trained on the reference's training rows: the most accurate "
+        f"is {best} ({table.loc[best, 'accuracy']:.4f}, against {reference}'s "
+        f"{table.loc[reference, 'accuracy']:.4f}); they have no posterior to compare."
+    ]
+
+
+def _conclusion(table: pd.DataFrame, reference: str) -> list[str]:
+    others = table.drop(index=reference)
+    if others.empty:
+        return ["Only the reference: nothing to compare."]
+    if "beyond_reference_spread" not in others or others["beyond_reference_spread"].isna().all():
+        return [
+            f"{reference} has fewer than two Markov chains, so its own Monte Carlo error is "
+            "unknown: no method can be said to lie within it. Closest predictions: "
+            f"{others['mean_abs_diff'].idxmin()} (mean |Δp̄| "
+            f"{others['mean_abs_diff'].min():.4f})."
+        ]
+    beyond = others["beyond_reference_spread"].astype(bool)
+    within = others[~beyond].sort_values("fit_seconds")
+    lines = [
+        f"Mean |Δp̄| to {reference} against its own spread (jackknife over its chains; the "
+        f"floor of an exact method: {table.loc[reference, 'mean_abs_diff_null']:.4f})."
+    ]
+    if within.empty:
+        lines.append("No method's predictions lie within the reference's own spread.")
+    else:
+        cheapest = within.index[0]
+        lines.append(
+            f"Within it: {', '.join(within.index)}; the cheapest is {cheapest} "
+            f"({within.loc[cheapest, 'fit_seconds']:.1f} s of fit)."
+        )
+    if beyond.any():
+        far = others[beyond].sort_values("mean_abs_diff")
+        lines.append(
+            "Beyond it: "
+            + ", ".join(f"{label} ({row['mean_abs_diff']:.4f})" for label, row in far.iterrows())
+            + "."
+        )
+    return lines

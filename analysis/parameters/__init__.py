@@ -1,0 +1,4 @@
+"""The network's parameters.
+
+Hidden units aligned across chains, weight summaries, input importance.
+"""

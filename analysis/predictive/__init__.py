@@ -1,0 +1,1 @@
+"""The network's predictions: the evaluator of a file, metrics, per-input uncertainty, scenarios."""

@@ -1,0 +1,120 @@
+"""Put a fit's results together as a posterior file: the InferenceData DataTree.
+
+The groups, dims and root attrs follow the contract of :mod:`inference.posterior.contract`;
+the file is checked when it is written (:func:`inference.posterior.storage.save`).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from inference.methods.result import MethodFit
+from inference.model.network import PARAMS
+
+__all__ = ["assemble", "library_versions", "study_version"]
+
+_LIBRARIES = ("pymc", "pytensor", "arviz", "xarray", "numpy", "h5netcdf", "scikit-learn")
+
+
+def library_versions() -> dict[str, str]:
+    """Return the versions of the libraries that shape a posterior file."""
+    return {name: metadata.version(name) for name in _LIBRARIES}
+
+
+def study_version() -> str:
+    """Return this project's installed version (``"unknown"`` from a bare checkout)."""
+    try:
+        return metadata.version("rupture-bnn")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def assemble(
+    *,
+    method: str,
+    fit: MethodFit,
+    prior: xr.Dataset,
+    p_test: xr.DataArray,
+    train: dict[str, np.ndarray],
+    test: dict[str, np.ndarray],
+    features: tuple[str, ...],
+    config: dict[str, Any],
+    seed: int,
+    data_sha256: dict[str, str],
+    fit_seconds: float,
+) -> xr.DataTree:
+    """Put a fit's results together as an InferenceData DataTree.
+
+    Parameters
+    ----------
+    method : str
+        A key of :data:`inference.methods.registry.METHODS`.
+    fit : MethodFit
+        The method's draws (parameters :data:`~inference.model.network.PARAMS`, dims
+        ``(chain, draw, ...)``), sampler statistics and further groups.
+    prior : xarray.Dataset
+        Prior draws of the same parameters.
+    p_test : xarray.DataArray
+        Test-set probabilities ``(chain, draw, test)``.
+    train : dict
+        ``X (obs, feature)``, ``y (obs,)``, ``weight (obs,)``, ``x_mean``, ``x_std (feature,)``.
+    test : dict
+        ``X (test, feature)``, ``y (test,)``.
+    features : tuple of str
+        The ``feature`` coordinate.
+    config : dict
+        The full run configuration (stored as JSON).
+    seed : int
+        The run's seed.
+    data_sha256 : dict
+        File name to sha256 of the data read.
+    fit_seconds : float
+        Wall time of the fit.
+
+    Returns
+    -------
+    xarray.DataTree
+        Not yet checked against the contract: that happens when it is written.
+    """
+    feature = {"feature": list(features)}
+    obs = {"obs": np.arange(len(train["y"]))}
+    test_c = {"test": np.arange(len(test["y"]))}
+    groups = {
+        "posterior": fit.posterior[list(PARAMS)],
+        "prior": prior[list(PARAMS)],
+        "observed_data": xr.Dataset({"y": ("obs", train["y"])}, coords=obs),
+        "constant_data": xr.Dataset(
+            {
+                "X": (("obs", "feature"), train["X"]),
+                "weight": ("obs", train["weight"]),
+                "x_mean": ("feature", train["x_mean"]),
+                "x_std": ("feature", train["x_std"]),
+            },
+            coords=obs | feature,
+        ),
+        "predictions": p_test.rename("p").to_dataset(),
+        "predictions_constant_data": xr.Dataset(
+            {"X": (("test", "feature"), test["X"]), "y": ("test", test["y"])},
+            coords=test_c | feature,
+        ),
+        "sample_stats": fit.sample_stats,
+        **fit.groups,
+    }
+    tree = xr.DataTree.from_dict(groups)
+    tree.attrs = {
+        "method": method,
+        "study_version": study_version(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": json.dumps(config, sort_keys=True),
+        "seed": int(seed),
+        "data_sha256": json.dumps(data_sha256, sort_keys=True),
+        "library_versions": json.dumps(library_versions(), sort_keys=True),
+        "fit_seconds": float(fit_seconds),
+    }
+    return tree

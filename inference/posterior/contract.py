@@ -1,0 +1,260 @@
+"""The posterior-file contract, and the checks that hold any file to it.
+
+A posterior file may come from anyone, so it is treated as data to be checked, never
+as code: the JSON attrs are parsed with :func:`json.loads` and checked against plain
+type schemas, and every variable the analyses read is checked for its dims, sizes,
+coordinates and values before anything uses it. :func:`validate` raises
+:class:`PosteriorFileError` naming the first fault.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from inference.methods.registry import method_of
+from inference.model.network import PARAM_DIMS
+from inference.posterior.attrs import PosteriorFileError, check_attrs
+
+__all__ = [
+    "CONTRACT",
+    "DIM_LIMITS",
+    "MAX_DATA_BYTES",
+    "MAX_MAGNITUDE",
+    "OTHER_DIM_LIMIT",
+    "PosteriorFileError",
+    "check_declared_sizes",
+    "check_dim",
+    "contract",
+    "over_cap",
+    "validate",
+]
+
+#: Group -> variable -> dims, beyond the sample dims where those apply.
+CONTRACT = {
+    "posterior": {n: ("chain", "draw", *d) for n, d in PARAM_DIMS.items()},
+    "prior": {n: ("chain", "draw", *d) for n, d in PARAM_DIMS.items()},
+    "observed_data": {"y": ("obs",)},
+    "constant_data": {
+        "X": ("obs", "feature"),
+        "weight": ("obs",),
+        "x_mean": ("feature",),
+        "x_std": ("feature",),
+    },
+    "predictions": {"p": ("chain", "draw", "test")},
+    "predictions_constant_data": {"X": ("test", "feature"), "y": ("test",)},
+}
+#: Largest magnitude accepted for a parameter or a standardised input: no fit of this
+#: network comes near it, and far beyond it the analyses' densities and sums overflow.
+MAX_MAGNITUDE = 1e6
+#: Largest size accepted along each dim of a posterior file: far beyond any run of this
+#: network, small enough that no dim alone declares gigabytes. A file is held to them
+#: before it is read (:mod:`inference.posterior.hdf5_structure`) and a tree when it is written.
+DIM_LIMITS = {
+    "chain": 1_000,
+    "draw": 1_000_000,
+    "iteration": 10_000_000,
+    "feature": 1_000,
+    "hidden": 1_000,
+    "obs": 1_000_000,
+    "test": 1_000_000,
+}
+#: Largest size along a dim the contract does not name.
+OTHER_DIM_LIMIT = 1_000_000
+#: Largest total size of a file's arrays, uncompressed (512 MiB): what loading one may
+#: cost in memory. A default NUTS file holds 18 MB.
+MAX_DATA_BYTES = 2**29
+#: Prior draws are a sample of their own: their chain and draw sizes are their own.
+_OWN_SAMPLE_DIMS = {"prior"}
+
+
+def contract(tree: xr.DataTree) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Return the groups, variables and dims ``tree`` must hold: the common ones and its method's.
+
+    The method is the one its ``method`` attr names (:data:`inference.methods.registry.METHODS`);
+    a file naming none has only the common part here, and is refused by the attr check.
+    """
+    method = method_of(tree.attrs)
+    return CONTRACT | (dict(method.stores) if method else {})
+
+
+def validate(tree: xr.DataTree) -> None:
+    """Check a DataTree against the posterior-file contract.
+
+    Checks the groups, variables and their dims, that shared dims have one size and
+    one set of labels in every group, the values (finite, labels 0/1 of both classes,
+    probabilities in [0, 1], positive weights and scales), and the root attrs and
+    their JSON (see :func:`inference.posterior.attrs.check_attrs`).
+
+    Raises
+    ------
+    PosteriorFileError
+        Naming the first missing group, variable, dim or attr, or the first bad value.
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> tree = tiny_posterior_file("advi")
+    >>> validate(tree)
+    >>> del tree["vi_history"]  # what the ``advi`` row of the method table stores
+    >>> validate(tree)
+    Traceback (most recent call last):
+    ...
+    inference.posterior.attrs.PosteriorFileError: group 'vi_history' is missing
+    """
+    expected = contract(tree)
+    check_declared_sizes(tree)
+    _check_variables(tree, expected)
+    _check_sizes(tree, expected)
+    _check_coords(tree, expected)
+    _check_values(tree, expected)
+    check_attrs(tree)
+
+
+def over_cap(nbytes: int) -> str:
+    """Say that ``nbytes`` of arrays is more than a posterior file may hold."""
+    return f"{nbytes:,} bytes, more than the {MAX_DATA_BYTES:,} a posterior file may hold"
+
+
+def check_dim(where: str, dim: str, size: int) -> None:
+    """Refuse a size beyond :data:`DIM_LIMITS` (or :data:`OTHER_DIM_LIMIT`) along ``dim``.
+
+    Examples
+    --------
+    >>> check_dim("posterior/w0", "chain", 4)
+    >>> check_dim("posterior/w0", "chain", 4_000)
+    Traceback (most recent call last):
+    ...
+    inference.posterior.attrs.PosteriorFileError: posterior/w0 has 4,000 along 'chain' ...
+    """
+    limit = DIM_LIMITS.get(dim, OTHER_DIM_LIMIT)
+    if size > limit:
+        raise PosteriorFileError(f"{where} has {size:,} along {dim!r} (expected at most {limit:,})")
+
+
+def check_declared_sizes(tree: xr.DataTree) -> None:
+    """Refuse a tree whose dims or arrays are larger than a posterior file may hold.
+
+    Reads only shapes and types, so it holds a lazily opened tree to the caps before
+    any of its arrays is loaded: every dim within :func:`check_dim`, all arrays
+    together within :data:`MAX_DATA_BYTES`, as their values would be held in memory.
+    """
+    total = 0
+    for node in tree.subtree:
+        data = node.to_dataset(inherit=False)
+        for dim, size in data.sizes.items():
+            check_dim(node.path, dim, size)
+        total += sum(v.size * v.dtype.itemsize for v in data.variables.values())
+    if total > MAX_DATA_BYTES:
+        raise PosteriorFileError(f"the arrays hold {over_cap(total)}")
+
+
+def _check_variables(tree: xr.DataTree, expected: dict) -> None:
+    for group, variables in expected.items():
+        if group not in tree.children:
+            raise PosteriorFileError(f"group {group!r} is missing")
+        for name, dims in variables.items():
+            if name not in tree[group].data_vars:
+                raise PosteriorFileError(f"variable {group}/{name} is missing")
+            variable = tree[group][name]
+            if tuple(variable.dims) != dims:
+                raise PosteriorFileError(
+                    f"{group}/{name} has dims {variable.dims}, expected {dims}"
+                )
+            if variable.dtype.kind not in "biuf":
+                raise PosteriorFileError(
+                    f"{group}/{name} holds {variable.dtype} values, expected numbers"
+                )
+
+
+def _check_sizes(tree: xr.DataTree, expected: dict) -> None:
+    """One size per dim across groups (the prior's sample dims apart), none of them zero."""
+    seen: dict[tuple[str, str], tuple[int, str]] = {}
+    for group, variables in expected.items():
+        for name in variables:
+            for dim, size in tree[group][name].sizes.items():
+                where = f"{group}/{name}"
+                if size == 0:
+                    raise PosteriorFileError(f"{where} has no elements along {dim!r}")
+                own = group in _OWN_SAMPLE_DIMS and dim in ("chain", "draw")
+                key = (group if own else "", dim)
+                first, first_where = seen.setdefault(key, (size, where))
+                if size != first:
+                    raise PosteriorFileError(
+                        f"{where} has {size} along {dim!r} but {first_where} has {first} "
+                        "(expected the same size)"
+                    )
+
+
+def _check_coords(tree: xr.DataTree, expected: dict) -> None:
+    """Labels: unique; features are text, the same in every group; other dims integers."""
+    features = None
+    for group, variables in expected.items():
+        node = tree[group]
+        for dim in dict.fromkeys(d for dims in variables.values() for d in dims):
+            if dim not in node.indexes:
+                continue
+            values = node[dim].to_numpy()
+            if len(np.unique(values.astype(str))) != len(values):
+                raise PosteriorFileError(f"{group} has repeated {dim!r} labels")
+            if dim != "feature":
+                if values.dtype.kind not in "iu":
+                    raise PosteriorFileError(f"{group} has {dim!r} labels that are not integers")
+                continue
+            if not all(isinstance(v, str) for v in values.tolist()):
+                raise PosteriorFileError(f"{group} has feature labels that are not text")
+            if features is None:
+                features = (group, values.tolist())
+            elif values.tolist() != features[1]:
+                raise PosteriorFileError(f"{group} and {features[0]} have different feature labels")
+
+
+def _check_values(tree: xr.DataTree, expected: dict) -> None:
+    for group, variables in expected.items():
+        for name in variables:
+            values = tree[group][name].to_numpy()
+            if values.dtype.kind == "f" and not np.isfinite(values).all():
+                raise PosteriorFileError(
+                    f"{group}/{name} holds NaN or infinite values (expected finite numbers)"
+                )
+    _check_ranges(tree)
+    _check_samples(tree)
+
+
+def _check_ranges(tree: xr.DataTree) -> None:
+    p = tree["predictions"]["p"].to_numpy()
+    if ((p < 0) | (p > 1)).any():
+        raise PosteriorFileError(
+            "predictions/p holds values outside [0, 1] (expected probabilities)"
+        )
+    for group in ("observed_data", "predictions_constant_data"):
+        labels = set(np.unique(tree[group]["y"].to_numpy()).tolist())
+        if not labels <= {0, 1}:
+            raise PosteriorFileError(f"{group}/y holds values other than 0 and 1 (expected labels)")
+        if len(labels) < 2:
+            raise PosteriorFileError(f"{group}/y holds one class only (expected both 0 and 1)")
+    for name, meaning in (("weight", "row weights"), ("x_std", "standard deviations")):
+        if (tree["constant_data"][name].to_numpy() <= 0).any():
+            raise PosteriorFileError(
+                f"constant_data/{name} holds values <= 0 (expected positive {meaning})"
+            )
+
+
+def _check_samples(tree: xr.DataTree) -> None:
+    """Draws the analyses can summarise: two or more, with some spread, of sane magnitude."""
+    for group in ("posterior", "prior"):
+        if tree[group].sizes["draw"] < 2:
+            raise PosteriorFileError(f"{group} has 1 draw (expected at least 2)")
+        for name in PARAM_DIMS:
+            values = tree[group][name].to_numpy()
+            if values.min() == values.max():
+                raise PosteriorFileError(
+                    f"{group}/{name} holds a single value (expected draws that vary)"
+                )
+    scaled = [(g, n) for g in ("posterior", "prior") for n in PARAM_DIMS]
+    for group, name in [*scaled, ("constant_data", "X"), ("predictions_constant_data", "X")]:
+        if np.abs(tree[group][name].to_numpy()).max() > MAX_MAGNITUDE:
+            raise PosteriorFileError(
+                f"{group}/{name} holds values beyond ±{MAX_MAGNITUDE:g} (expected weights "
+                "and standardised inputs of a network)"
+            )

@@ -1,0 +1,1 @@
+"""Every figure of the reports (matplotlib), drawn from the results of :mod:`analysis`."""
