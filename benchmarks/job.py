@@ -54,7 +54,7 @@ def _ours(method: str, args) -> dict:
     config, runtime = resolve_runtime(_config(method, args))
     runtime.start(chains=config.chains)
     start = time.perf_counter()
-    fit = METHODS[method].fit(
+    fit = METHODS[method].fitter()(
         model, runtime=runtime, random_seed=config.seeds()[method], **config.options_of(method)
     )
     p = predict_proba(model, fit.posterior, data.X_test).to_numpy()

@@ -8,7 +8,7 @@ import pandas as pd
 from analysis.comparison.conclusion import conclusion
 from analysis.comparison.two_files import Comparison
 from analysis.file_analysis import RunAnalysis
-from inference.model.network import PARAMS
+from inference.model.parameters import PARAMS
 from reports.figures import posterior
 from reports.html import ENV, figure_uri, series_table, table
 from reports.run import diagnostics_section, provenance, response_figures, run_figures

@@ -10,7 +10,7 @@ from analysis.diagnostics.approximation import ApproximationDiagnostics
 from analysis.diagnostics.by_draw_kind import Diagnostics
 from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.file_analysis import RunAnalysis
-from analysis.response.summary import NEXT_CANDIDATES
+from analysis.predictive.acquisition import NEXT_CANDIDATES
 from reports.figures import methods, posterior, reference, response
 from reports.html import ENV, display, figure_uri, series_table, table
 

@@ -19,7 +19,7 @@ import numpy as np
 from common.errors import StudyError
 from inference.backends.choice import ADVI_MODES, BACKENDS
 from inference.methods.registry import METHODS
-from inference.model.network import Likelihood
+from inference.model.parameters import Likelihood
 from inference.posterior.attrs import has_json_type
 from inference.posterior.contract import DIM_LIMITS
 from study.data.preprocess import Balance

@@ -21,7 +21,8 @@ from inference.backends.runtime import Runtime
 from inference.methods.nuts import ENSEMBLE
 from inference.methods.registry import METHODS
 from inference.model.forward import predict_proba
-from inference.model.network import PARAM_DIMS, build_model, sample_prior
+from inference.model.network import build_model, sample_prior
+from inference.model.parameters import PARAM_DIMS
 from inference.posterior import storage
 from inference.posterior.assemble import assemble
 from inference.posterior.contract import MAX_DATA_BYTES, over_cap
@@ -192,7 +193,7 @@ def fit_posterior(
     runtime.start(chains=config.chains)  # JAX keeps the devices it starts with
     logger.info("fitting %s on %d distinct training rows", method, len(data.y))
     fit_start = time.perf_counter()
-    fit = METHODS[method].fit(
+    fit = METHODS[method].fitter()(
         model,
         runtime=runtime,
         random_seed=seeds[method],

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from inference.model.network import PARAM_DIMS
+from inference.model.parameters import PARAM_DIMS
 from inference.posterior.attrs import NETWORK_CONFIG, REQUIRED_ATTRS
 from inference.posterior.contract import contract
 

@@ -11,7 +11,7 @@ import numpy as np
 import xarray as xr
 
 from inference.model.forward import predict_proba
-from inference.model.network import PARAMS
+from inference.model.parameters import PARAMS
 from inference.model.rebuild import rebuild_model
 from inference.testing import tiny_posterior_file
 

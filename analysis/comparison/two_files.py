@@ -26,7 +26,7 @@ from analysis.file_analysis import RunAnalysis
 from analysis.predictive.metrics import SAMPLE_DIMS
 from analysis.response.summary import effects_side_by_side, next_overlap
 from common.errors import StudyError
-from inference.model.network import PARAMS
+from inference.model.parameters import PARAMS
 
 __all__ = [
     "Comparison",

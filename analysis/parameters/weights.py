@@ -8,7 +8,7 @@ import xarray as xr
 from scipy.stats import gaussian_kde
 
 from analysis.predictive.metrics import SAMPLE_DIMS
-from inference.model.network import PARAMS
+from inference.model.parameters import PARAMS
 
 
 def weight_moments(posterior: xr.Dataset) -> xr.Dataset:

@@ -16,8 +16,9 @@ import xarray as xr
 from scipy.spatial import KDTree
 from scipy.stats import qmc
 
+from analysis.predictive.acquisition import ACQUISITIONS
 from analysis.predictive.evaluator import Evaluator, evaluator
-from analysis.predictive.uncertainty import ACQUISITIONS, summarise_draws
+from analysis.predictive.uncertainty import summarise_draws
 
 __all__ = [
     "SCORE_COLUMNS",
@@ -183,7 +184,7 @@ def sobol_candidates(box: pd.DataFrame, n: int, *, seed: int) -> pd.DataFrame:
 def rank_candidates(scores: pd.DataFrame, *, by: str = "bald", k: int = 20) -> pd.DataFrame:
     """Return the ``k`` candidates with the highest acquisition ``by``, best first, ranked from 1.
 
-    ``by`` is a key of :data:`analysis.predictive.uncertainty.ACQUISITIONS`; ties keep the input
+    ``by`` is a key of :data:`analysis.predictive.acquisition.ACQUISITIONS`; ties keep the input
     order.
 
     Examples
@@ -217,7 +218,7 @@ def next_simulations(
         One row per candidate, a column per feature (physical units; other columns are
         kept); its index identifies the candidates.
     by : {"bald", "entropy", "sd"}
-        The acquisition function (:data:`analysis.predictive.uncertainty.ACQUISITIONS`).
+        The acquisition function (:data:`analysis.predictive.acquisition.ACQUISITIONS`).
     k : int
         How many to keep.
     within : float, optional

@@ -14,12 +14,10 @@ import xarray as xr
 
 from analysis.predictive.metrics import SAMPLE_DIMS
 
-__all__ = ["ACQUISITIONS", "QUANTILES", "binary_entropy", "summarise_draws"]
+__all__ = ["QUANTILES", "binary_entropy", "summarise_draws"]
 
 #: Quantiles of P(propagate) over the draws, and their variable names.
 QUANTILES = {"q05": 0.05, "q50": 0.5, "q95": 0.95}
-#: Acquisition functions for choosing the next simulation: ``--by`` name to variable.
-ACQUISITIONS = {"bald": "mutual_information", "entropy": "entropy", "sd": "sd"}
 
 
 def binary_entropy(p: np.ndarray) -> np.ndarray:

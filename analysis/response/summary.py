@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from analysis.predictive.acquisition import NEXT_CANDIDATES, NEXT_K
 from analysis.predictive.evaluator import Evaluator, evaluator
 from analysis.predictive.scenarios import (
     next_simulations,
@@ -32,17 +33,11 @@ from analysis.response.curves import (
 from analysis.response.maps import important_pairs, partial_dependence_map
 
 __all__ = [
-    "NEXT_CANDIDATES",
-    "NEXT_K",
     "Answers",
     "answers",
     "effects_side_by_side",
     "next_overlap",
 ]
-
-#: Sobol candidates (seed 0) and how many of them a report lists, as ``study next``'s defaults.
-NEXT_CANDIDATES = 1024
-NEXT_K = 20
 
 
 @dataclass(frozen=True)

@@ -18,18 +18,19 @@ from __future__ import annotations
 
 import importlib.util
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from common.errors import StudyError
-from inference.backends.jax_model import Precision
 
 __all__ = [
     "ADVI_AUTO_ORDER",
     "ADVI_MODES",
     "AUTO_ORDER",
     "BACKENDS",
+    "PRECISIONS",
     "Backend",
     "BackendError",
+    "Precision",
     "available",
     "resolve",
     "resolve_advi",
@@ -37,6 +38,9 @@ __all__ = [
 
 CompileMode = Literal["c", "numba", "jax"]
 Sampler = Literal["pymc", "nutpie", "numpyro"]
+#: The arithmetic of the log density NUTS samples on.
+Precision = Literal["float64", "float32"]
+PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Literal, get_args
 
 import numpy as np
 import pymc as pm
 
+from inference.backends.choice import PRECISIONS, Precision
+
 logger = logging.getLogger(__name__)
 
 #: Arithmetic a log density can be compiled in.
-Precision = Literal["float64", "float32"]
-PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 
 #: The device count JAX started with, once this module has started it.
 _started: int | None = None

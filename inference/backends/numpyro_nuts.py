@@ -14,7 +14,8 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.backends.jax_model import Precision, jax_logp
+from inference.backends.choice import Precision
+from inference.backends.jax_model import jax_logp
 from inference.methods._gaussian import require_untransformed
 
 #: NumPyro's extra fields, under PyMC's names for sampler statistics.

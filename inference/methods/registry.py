@@ -10,13 +10,14 @@ add its row, name its options as fields of the run configuration
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from inference.methods import advi, fullrank_advi, laplace, nuts, pathfinder, smc, svgd
-from inference.methods.result import MethodFit
+if TYPE_CHECKING:
+    from inference.methods.result import MethodFit
 
 __all__ = ["METHODS", "DrawKind", "Method", "method_of"]
 
@@ -37,8 +38,10 @@ class Method:
     ----------
     name : str
         The method's name: ``--method NAME``, the file's ``method`` attr.
-    fit : callable
-        ``fit(model, *, runtime, random_seed, progressbar, **options) -> MethodFit``.
+    fit : callable or str
+        ``fit(model, *, runtime, random_seed, progressbar, **options) -> MethodFit``, or
+        where it is, ``"package.module:function"``, imported when first called: the table
+        itself imports no fitting code, so that reading a file needs none.
     options : tuple of str
         The run-configuration fields passed to ``fit`` as keyword arguments.
     draws : {"independent", "markov"}
@@ -52,12 +55,25 @@ class Method:
     """
 
     name: str
-    fit: Callable[..., MethodFit]
+    fit: Callable[..., MethodFit] | str
     options: tuple[str, ...]
     draws: DrawKind
     stores: Mapping[str, Mapping[str, tuple[str, ...]]]
     summary: str
     requires: tuple[str, ...] = ()
+
+    def fitter(self) -> Callable[..., MethodFit]:
+        """Return the fit function, importing its module if the row names it by path.
+
+        Examples
+        --------
+        >>> METHODS["advi"].fitter().__module__
+        'inference.methods.advi'
+        """
+        if callable(self.fit):
+            return self.fit
+        module, _, name = self.fit.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     def missing(self) -> list[str]:
         """Return the packages of :attr:`requires` that are not installed.
@@ -77,7 +93,7 @@ METHODS: dict[str, Method] = {
     for m in (
         Method(
             name="advi",
-            fit=advi.fit,
+            fit="inference.methods.advi:fit",
             options=("learning_rate", "max_steps", "window", "tolerance", "draws"),
             draws="independent",
             stores={
@@ -88,7 +104,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="nuts",
-            fit=nuts.fit,
+            fit="inference.methods.nuts:fit",
             options=("draws", "tune", "chains", "target_accept", "nuts_init"),
             draws="markov",
             stores={
@@ -108,7 +124,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="laplace",
-            fit=laplace.fit,
+            fit="inference.methods.laplace:fit",
             options=("draws",),
             draws="independent",
             stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
@@ -116,7 +132,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="ensemble",
-            fit=laplace.fit_ensemble,
+            fit="inference.methods.laplace:fit_ensemble",
             options=("draws", "chains"),
             draws="independent",
             stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
@@ -125,7 +141,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="fullrank_advi",
-            fit=fullrank_advi.fit,
+            fit="inference.methods.fullrank_advi:fit",
             options=(
                 "learning_rate",
                 "fullrank_learning_rate",
@@ -144,7 +160,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="pathfinder",
-            fit=pathfinder.fit,
+            fit="inference.methods.pathfinder:fit",
             options=("draws", "chains"),
             draws="independent",
             stores={
@@ -162,7 +178,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="smc",
-            fit=smc.fit,
+            fit="inference.methods.smc:fit",
             options=("draws", "chains"),
             draws="markov",
             stores={
@@ -181,7 +197,7 @@ METHODS: dict[str, Method] = {
         ),
         Method(
             name="svgd",
-            fit=svgd.fit,
+            fit="inference.methods.svgd:fit",
             options=("draws", "svgd_steps", "learning_rate"),
             draws="independent",
             stores={"svgd": {"shift": ("window_end",)}},

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Literal
 
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
-#: Names of the network's parameters, in forward order.
-PARAMS = ("w0", "b0", "w1", "b1")
-#: Dims of each parameter (without the sample dims).
-PARAM_DIMS = {"w0": ("feature", "hidden"), "b0": ("hidden",), "w1": ("hidden",), "b1": ()}
+from inference.model.parameters import PARAM_DIMS, PARAMS, Likelihood
 
-Likelihood = Literal["bernoulli", "normal"]
 #: Name of the weighted per-row log-likelihood term in the model's graph, which the
 #: potential ``loglik`` sums (read by :func:`inference.model.forward.compile_row_loglik`).
 ROW_LOGLIK = "loglik_rows"

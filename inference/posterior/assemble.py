@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from inference.methods.result import MethodFit
-from inference.model.network import PARAMS
+from inference.model.parameters import PARAMS
 
 __all__ = ["assemble", "library_versions", "study_version"]
 

@@ -18,7 +18,7 @@ import xarray as xr
 
 from common.errors import StudyError
 from inference.methods.registry import METHODS
-from inference.model.network import LIKELIHOODS
+from inference.model.parameters import LIKELIHOOD_NAMES
 
 __all__ = [
     "NETWORK_CONFIG",
@@ -178,10 +178,10 @@ def read_config(tree: xr.DataTree) -> dict[str, Any]:
             raise PosteriorFileError(
                 f"attr 'config': {key!r} is {_shown(config[key])}, expected a JSON {kind.__name__}"
             )
-    if config["likelihood"] not in LIKELIHOODS:
+    if config["likelihood"] not in LIKELIHOOD_NAMES:
         raise PosteriorFileError(
             f"attr 'config': likelihood {_shown(config['likelihood'])} is not one of "
-            f"{', '.join(LIKELIHOODS)}"
+            f"{', '.join(LIKELIHOOD_NAMES)}"
         )
     if config["prior_sigma"] <= 0:
         raise PosteriorFileError("attr 'config': prior_sigma is not positive")

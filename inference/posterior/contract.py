@@ -13,7 +13,7 @@ import numpy as np
 import xarray as xr
 
 from inference.methods.registry import method_of
-from inference.model.network import PARAM_DIMS
+from inference.model.parameters import PARAM_DIMS
 from inference.posterior.attrs import PosteriorFileError, check_attrs
 
 __all__ = [

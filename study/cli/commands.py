@@ -37,9 +37,6 @@ from study.sweep.tasks import plan
 
 __all__ = ["COMMANDS"]
 
-#: ``--method all``: the paper's method and the reference.
-ALL = ("advi", "nuts")
-
 
 def _summary(results: list[RunResult]) -> str:
     lines = [f"{'method':<14}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  files"]

@@ -15,6 +15,7 @@ from study.config import ConfigError, RunConfig, check_value, field_choices, fie
 from study.config import option_fields as config_fields
 
 __all__ = [
+    "ALL",
     "add_config_options",
     "config_from",
     "method_list",
@@ -25,6 +26,9 @@ __all__ = [
     "size_list",
     "sobol_count",
 ]
+
+#: ``--method all``: the paper's method and the reference.
+ALL = ("advi", "nuts")
 
 
 def _parser_of(f: Field):

@@ -12,20 +12,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from analysis.comparison.two_files import ComparisonError
-from common.atomic import OutputError
-from inference.backends.choice import BackendError
-from inference.methods.advi import ADVIError
+from common.errors import StudyError
 from inference.methods.registry import METHODS
-from inference.methods.smc import SMCError
-from inference.posterior.storage import PosteriorFileError
-from study.cli.commands import ALL, COMMANDS
 from study.cli.interrupt import Interrupted, SignalGuard
-from study.cli.options import add_config_options, method_list, positive_int, seed_list, size_list
+from study.cli.options import (
+    ALL,
+    add_config_options,
+    method_list,
+    positive_int,
+    seed_list,
+    size_list,
+)
 from study.cli.scenario_options import add_next, add_predict
-from study.config import ConfigError
-from study.data.dataset import DataError
-from study.sweep.tasks import SweepError
 
 __all__ = ["build_parser", "main"]
 
@@ -218,25 +216,15 @@ def _log_to_stderr() -> None:
             package_logger.addHandler(handler)
 
 
-#: Errors the user can fix (data, files, options): one line on stderr and exit code 2.
-_USER_ERRORS = (
-    DataError,
-    PosteriorFileError,
-    ComparisonError,
-    BackendError,
-    ConfigError,
-    SweepError,
-    OutputError,
-    ADVIError,
-    SMCError,
-)
-
-
 def _dispatch(args: argparse.Namespace) -> int:
+    # the commands import the fitting and plotting libraries: only once the line parsed
+    from study.cli.commands import COMMANDS
+
     try:
         return COMMANDS[args.command](args)
-    except _USER_ERRORS as err:
-        hint = f" (option {err.option})" if isinstance(err, ADVIError) else ""
+    except StudyError as err:  # what the user can fix: one line on stderr, exit code 2
+        option = getattr(err, "option", None)
+        hint = f" (option {option})" if option else ""
         print(f"error: {' '.join(str(err).splitlines())}{hint}", file=sys.stderr)
         return 2
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analysis.predictive.uncertainty import ACQUISITIONS
-from analysis.response.summary import NEXT_CANDIDATES, NEXT_K
+from analysis.predictive.acquisition import ACQUISITIONS, NEXT_CANDIDATES, NEXT_K
 from study.cli.options import positive_float, positive_int, seed_int, sobol_count
 
 __all__ = ["add_next", "add_predict"]

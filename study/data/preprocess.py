@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
-from sklearn.preprocessing import StandardScaler
-from sklearn.utils import resample
 
 from study.data.dataset import FEATURES, LABEL, Dataset
 
@@ -87,6 +85,8 @@ def upsample_counts(y: np.ndarray, *, random_state: int | np.random.Generator) -
         return counts
     minority = np.flatnonzero(y == classes[np.argmin(sizes)])
     seed = np.random.default_rng(random_state).integers(2**31 - 1)
+    from sklearn.utils import resample  # scikit-learn only once fitting: not for --help
+
     drawn = resample(minority, replace=True, n_samples=sizes.max(), random_state=seed)
     counts[minority] = 0
     np.add.at(counts, drawn, 1)
@@ -172,6 +172,8 @@ def prepare(
     y = dataset.train[LABEL].to_numpy(dtype=np.int64)
     weight = balance_weights(y, balance=balance, random_state=random_state)
     keep = weight > 0
+    from sklearn.preprocessing import StandardScaler
+
     scaler = StandardScaler().fit(X[keep], sample_weight=weight[keep])
     return Prepared(
         X=scaler.transform(X[keep]),
