@@ -63,7 +63,7 @@ def pymc_fit(
         inference = method(random_seed=seed)
         if initialise is not None:
             initialise(inference.approx.groups[0])
-        approx = inference.methods.result(
+        approx = inference.fit(
             max_steps,
             obj_optimizer=pm.adam(learning_rate=learning_rate),
             callbacks=[rule],

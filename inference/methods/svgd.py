@@ -101,7 +101,7 @@ def fit_svgd(
         histogram = np.empty_like(start)
         histogram[:, index] = start  # the group's own order
         group.params_dict["histogram"].set_value(histogram)
-        inference.methods.result(
+        inference.fit(
             steps,
             obj_optimizer=pm.adam(learning_rate=learning_rate),
             callbacks=[movement],
