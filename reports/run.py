@@ -9,6 +9,7 @@ from markupsafe import Markup
 from analysis.diagnostics.approximation import ApproximationDiagnostics
 from analysis.diagnostics.by_draw_kind import Diagnostics
 from analysis.diagnostics.chains import ChainDiagnostics
+from analysis.diagnostics.library_record import LibraryRecord
 from analysis.file_analysis import RunAnalysis
 from analysis.predictive.acquisition import NEXT_CANDIDATES
 from reports.figures import methods, posterior, reference, response
@@ -46,31 +47,24 @@ def _chain_section(diag: ChainDiagnostics) -> dict:
             ),
             "figure": figure_uri(stability),
         },
-        "library": _smc_section(diag.schedule) if diag.schedule is not None else None,
+        "library": _library_section(diag.library),
     }
 
 
-def _smc_section(schedule) -> dict:
-    return {
-        "figure": figure_uri(methods.tempering_schedule(schedule)),
-        "caption": "SMC's tempering, as BlackJAX's adaptive tempered SMC went: the likelihood "
-        "exponent β of each stage (0: the prior, 1: the posterior) and the share of its HMC "
-        "moves accepted, one line per chain (an independent run).",
-        "tables": [],
-    }
-
-
-def _library_section(diag: ApproximationDiagnostics) -> dict | None:
-    if not diag.library and diag.paths is None:
+def _library_section(record: LibraryRecord) -> dict | None:
+    """Lay out what the method's library reported: its facts, tables and first figure."""
+    if not record:
         return None
-    tables = [series_table(diag.library)] if diag.library else []
-    if diag.paths is not None:
-        tables.append(table(diag.paths, digits=1))
-    return {
-        "figure": None,
-        "caption": "",
-        "tables": tables,
-    }
+    tables = [series_table(record.facts)] if record.facts else []
+    tables += [
+        table(frame) if digits is None else table(frame, digits=digits)
+        for frame, digits in record.tables
+    ]
+    figure, caption = None, ""
+    if record.figures:
+        group, spec = record.figures[0]
+        figure, caption = figure_uri(methods.lines(group, spec)), spec.caption
+    return {"figure": figure, "caption": caption, "tables": tables}
 
 
 def _approximation_section(diag: ApproximationDiagnostics) -> dict:
@@ -88,7 +82,7 @@ def _approximation_section(diag: ApproximationDiagnostics) -> dict:
         "caption": "Loss (negative ELBO) per step and its running mean; the red line marks "
         "where the fit stopped. Pareto k-hat is computed from log p(θ, y) − log q(θ) over "
         "the stored draws (Yao et al. 2018): below 0.5 good, above 0.7 unreliable.",
-        "library": _library_section(diag),
+        "library": _library_section(diag.library),
     }
 
 

@@ -130,16 +130,14 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
     """
     sizes = {"feature": len(FEATURES), "hidden": config.hidden}
     params = sum(math.prod(sizes[d] for d in dims) for dims in PARAM_DIMS.values())
-    chains = config.chains if "chains" in METHODS[method].options else 1
-    stats = len(METHODS[method].stores.get("sample_stats", {}))
     rows = len(dataset.train) + len(dataset.test)
-    history = config.max_steps if "max_steps" in METHODS[method].options else 0
     values = (
-        chains * config.draws * (params + len(dataset.test) + stats)
+        METHODS[method].stored_values(
+            config.options_of(method), per_draw=params + len(dataset.test)
+        )
         + config.prior_draws * params
         + rows * (len(FEATURES) + 2)
-        + history
-        + 3 * (chains * config.draws + config.prior_draws)
+        + 3 * config.prior_draws
         + 2 * rows  # coordinates
     )
     if 8 * values > MAX_DATA_BYTES:

@@ -123,7 +123,9 @@ def _fake_vi_tree(target_sd):
             "log_q": (("chain", "draw"), -0.5 * x**2),
         }
     )
-    return xr.DataTree.from_dict({"sample_stats": stats})
+    tree = xr.DataTree.from_dict({"sample_stats": stats})
+    tree.attrs["method"] = "advi"  # judged by PSIS of sample_stats' lp and log_q
+    return tree
 
 
 def test_psis_khat_separates_good_from_bad_approximations():
@@ -131,7 +133,9 @@ def test_psis_khat_separates_good_from_bad_approximations():
     assert approximation.psis_khat(_fake_vi_tree(1.1)) < 0.5
     assert approximation.psis_khat(_fake_vi_tree(3.0)) > 0.7
     few = _fake_vi_tree(3.0)["sample_stats"].to_dataset().isel(draw=slice(0, 20))
-    assert np.isnan(approximation.psis_khat(xr.DataTree.from_dict({"sample_stats": few})))
+    few_tree = xr.DataTree.from_dict({"sample_stats": few})
+    few_tree.attrs["method"] = "advi"
+    assert np.isnan(approximation.psis_khat(few_tree))
     ok, text = approximation.advi_verdict(np.nan, True)
     assert not ok and "too few draws" in text
     ok, text = approximation.advi_verdict(0.3, None)  # no loss to judge (Laplace)

@@ -1,4 +1,8 @@
-"""Diagnostics of an approximation's independent draws (ADVI): loss trace and PSIS k-hat."""
+"""Diagnostics of an approximation's independent draws: loss trace and PSIS k-hat.
+
+Which rule applies is the method's (its row's ``judged_by``): PSIS k-hat of the stored
+log densities, or, for draws without a density (particles), how far they still moved.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ from dataclasses import dataclass, field
 
 import arviz_stats  # noqa: F401  (registers the .azstats accessor used by psis_khat)
 import numpy as np
-import pandas as pd
 import xarray as xr
+
+from analysis.diagnostics.library_record import LibraryRecord, library_record
+from inference.methods.declarations import Movement, Psis
+from inference.methods.registry import METHODS
 
 __all__ = [
     "KHAT_MAX",
@@ -16,7 +23,6 @@ __all__ = [
     "advi_verdict",
     "approximation_diagnostics",
     "draw_count",
-    "library_facts",
     "loss_trace",
     "particles_verdict",
     "psis_khat",
@@ -24,8 +30,6 @@ __all__ = [
 
 #: Pareto k-hat above this: the approximation is unreliable (Yao et al. 2018).
 KHAT_MAX = 0.7
-#: Groups holding ``lp`` and ``log_q`` of an approximation's proposals, in the order read.
-IMPORTANCE_GROUPS = ("sample_stats", "pathfinder")
 #: Fewest draws whose largest 20 % give the five tail values a Pareto fit needs.
 PSIS_MIN_DRAWS = 25
 
@@ -47,10 +51,8 @@ class ApproximationDiagnostics:
         Whether the fit converged and k-hat is at most :data:`KHAT_MAX`.
     verdict : str
         The verdict in words.
-    library : dict
-        What the fitting library reported about its fit, by name (:func:`library_facts`).
-    paths : pandas.DataFrame or None
-        Pathfinder's paths: best ``elbo`` and L-BFGS ``iterations`` per path.
+    library : LibraryRecord
+        What the fitting library reported about its fit, as its method declares.
     """
 
     khat: float
@@ -58,8 +60,7 @@ class ApproximationDiagnostics:
     ess_p: float
     ok: bool
     verdict: str
-    library: dict = field(default_factory=dict)
-    paths: pd.DataFrame | None = None
+    library: LibraryRecord = field(default_factory=LibraryRecord)
 
 
 def draw_count(tree: xr.DataTree) -> float:
@@ -73,51 +74,20 @@ def approximation_diagnostics(tree: xr.DataTree) -> ApproximationDiagnostics:
     khat = psis_khat(tree)
     trace = loss_trace(tree) if "vi_history" in tree.children else None
     converged = None if trace is None else bool(trace.attrs["converged"])
-    if "svgd" in tree.children:
-        ok, verdict = particles_verdict(tree["svgd"]["shift"].to_numpy())
+    rule = METHODS[tree.attrs["method"]].judged_by
+    if isinstance(rule, Movement):
+        shift = tree[rule.group][rule.variable].to_numpy()
+        ok, verdict = particles_verdict(shift, subject=rule.subject, more=rule.more)
     else:
         ok, verdict = advi_verdict(khat, converged)
-    paths = None
-    if "pathfinder" in tree.children:
-        paths = tree["pathfinder"].to_dataset()[["elbo", "iterations"]].to_dataframe()
     return ApproximationDiagnostics(
         khat=khat,
         trace=trace,
         ess_p=draw_count(tree),
         ok=ok,
         verdict=verdict,
-        library=library_facts(tree),
-        paths=paths,
+        library=library_record(tree),
     )
-
-
-#: What a fit's library reported, where it is kept, and how the report names it.
-_LIBRARY_FACTS = {
-    ("pathfinder", "pareto_k"): "BlackJAX's PSIS k-hat of the pool",
-    ("pathfinder", "distinct_draws"): "distinct draws kept by resampling",
-    ("sample_stats", "floored_directions"): "Hessian directions floored",
-    ("sample_stats", "mode_lp"): "log density at the best mode",
-    ("sample_stats", "members"): "members",
-    ("vi_history", "meanfield_steps"): "mean-field steps before full rank",
-    ("svgd", "particles"): "particles",
-    ("svgd", "steps"): "steps",
-}
-
-
-def library_facts(tree: xr.DataTree) -> dict[str, float]:
-    """Return what the fitting library stored about its fit, named for a reader.
-
-    Examples
-    --------
-    >>> from inference.testing import tiny_posterior_file
-    >>> library_facts(tiny_posterior_file("advi"))
-    {}
-    """
-    return {
-        name: float(tree[group].attrs[key])
-        for (group, key), name in _LIBRARY_FACTS.items()
-        if group in tree.children and key in tree[group].attrs
-    }
 
 
 def psis_khat(tree: xr.DataTree) -> float:
@@ -141,13 +111,17 @@ def psis_khat(tree: xr.DataTree) -> float:
 def _log_ratios(tree: xr.DataTree) -> xr.DataArray | None:
     """Return log p − log q over the draws the approximation q proposed.
 
-    These are the stored draws' own, or, where the draws were importance-resampled
+    These are in the group the method's :class:`~inference.methods.declarations.Psis`
+    rule names: the stored draws' own, or, where the draws were importance-resampled
     (Pathfinder), those of the pool they were resampled from.
     """
-    for group in IMPORTANCE_GROUPS:
-        if group in tree.children and {"lp", "log_q"} <= set(tree[group].data_vars):
-            return tree[group]["lp"] - tree[group]["log_q"]
-    return None  # no density to judge the draws by (SVGD's particles)
+    rule = METHODS[tree.attrs["method"]].judged_by
+    if not isinstance(rule, Psis) or rule.group not in tree.children:
+        return None  # no density to judge the draws by (particles, chains)
+    group = tree[rule.group]
+    if not {"lp", "log_q"} <= set(group.data_vars):
+        return None
+    return group["lp"] - group["log_q"]
 
 
 def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
@@ -187,21 +161,25 @@ def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
 SETTLED_SHARE = 0.1
 
 
-def particles_verdict(shift: np.ndarray) -> tuple[bool, str]:
-    """Judge SVGD's particles, which have no density, by how far they still moved.
+def particles_verdict(
+    shift: np.ndarray, *, subject: str = "The particles", more: str = "more steps"
+) -> tuple[bool, str]:
+    """Judge particles, which have no density, by how far they still moved.
+
+    ``subject`` names them; ``more`` is the option that gives them more steps.
 
     Examples
     --------
     >>> particles_verdict(np.array([0.5, 0.1, 0.02]))[0]
     True
-    >>> particles_verdict(np.array([0.5, 0.4]))[1][:40]
+    >>> particles_verdict(np.array([0.5, 0.4]), subject="SVGD's particles")[1][:40]
     "SVGD's particles have no density, so PSI"
     """
-    lead = "SVGD's particles have no density, so PSIS k-hat is not defined"
+    lead = f"{subject} have no density, so PSIS k-hat is not defined"
     if shift.size == 0:
         return False, f"{lead}; too few steps were recorded to say whether they settled."
     settled = shift[-1] <= SETTLED_SHARE * shift[0]
-    state = "settled" if settled else "were STILL MOVING (more --svgd-steps)"
+    state = "settled" if settled else f"were STILL MOVING (more {more})"
     return bool(settled), (
         f"{lead}. In the last window of steps they moved {shift[-1]:.2g} per parameter on "
         f"average, against {shift[0]:.2g} in the first: they {state}."

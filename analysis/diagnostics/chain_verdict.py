@@ -1,4 +1,4 @@
-"""The verdict on a NUTS run, in plain words: how far its pooled prediction can be trusted.
+"""The verdict on Markov chains (NUTS, SMC runs) in plain words: how far to trust their pooling.
 
 From the tables of :mod:`analysis.diagnostics.chains` and the figures of
 :mod:`analysis.diagnostics.modes`.
@@ -11,55 +11,22 @@ import xarray as xr
 
 from analysis.diagnostics.modes import CHAIN_RHAT_MAX, CHAIN_SHARE, MCSE_TARGET
 
-__all__ = ["ESS_MIN", "RHAT_MAX", "nuts_verdict"]
+__all__ = ["ESS_MIN", "RHAT_MAX", "chains_verdict"]
 
 #: Thresholds of a converged run (Vehtari et al. 2021): R-hat at most, bulk ESS at least.
 RHAT_MAX = 1.01
 ESS_MIN = 400
-#: An SMC stage accepting fewer of its kernel's moves than this leaves copies of particles.
-SMC_ACCEPT_MIN = 0.1
 
 
-def _sampler_notes(sampler: pd.DataFrame) -> list[str]:
-    """Return the sampler's warnings: NUTS's divergences, depth, step sizes; SMC's acceptance."""
-    if "final acceptance" in sampler:
-        low = sampler.index[sampler["final acceptance"] < SMC_ACCEPT_MIN].tolist()
-        return (
-            [
-                f"the last SMC stage of chain(s) {', '.join(map(str, low))} accepted under "
-                f"{SMC_ACCEPT_MIN:.0%} of its moves: many particles are copies"
-            ]
-            if low
-            else []
-        )
-    notes = []
-    divergences = int(sampler["divergences"].sum())
-    if divergences:
-        notes.append(f"{divergences} divergent transitions: parts of the posterior may be missed")
-    saturated = float(sampler["at max tree depth"].mean())
-    if saturated > 0.1:
-        notes.append(
-            f"{saturated:.0%} of draws hit the maximum tree depth: the sampler moves slowly"
-        )
-    steps = sampler["step size"]
-    collapsed = steps.index[steps < steps.median() / 4].tolist()
-    if collapsed:
-        notes.append(
-            f"the step size of chain(s) {', '.join(map(str, collapsed))} collapsed "
-            "(below a quarter of the median)"
-        )
-    return notes
-
-
-def nuts_verdict(
-    sampler: pd.DataFrame,
+def chains_verdict(
+    warnings: list[str],
     convergence: pd.DataFrame,
     *,
     chains: pd.DataFrame,
     mcse: xr.DataArray,
     saturation: pd.DataFrame,
 ) -> tuple[bool, str]:
-    """Judge a NUTS run in plain words: how far its pooled prediction can be trusted.
+    """Judge chains in plain words: how far their pooled prediction can be trusted.
 
     The chains of this network sit in different modes, so R-hat across chains is not
     the question; the verdict says, in order: whether the pooled mean prediction is
@@ -70,8 +37,10 @@ def nuts_verdict(
 
     Parameters
     ----------
-    sampler, convergence : pandas.DataFrame
-        :func:`analysis.diagnostics.chains.sampler_table` and
+    warnings : list of str
+        What the sampler table sets off, as the method declares
+        (:func:`analysis.diagnostics.library_record.sampler_warnings`).
+    convergence : pandas.DataFrame
         :func:`analysis.diagnostics.chains.convergence_table`.
     chains : pandas.DataFrame
         :func:`analysis.diagnostics.chains.chain_table`.
@@ -114,7 +83,7 @@ def nuts_verdict(
             f"fewer than {CHAIN_SHARE:.0%} of test simulations); stacking gives them "
             f"{weight:.0%} of the weight"
         )
-    notes += _sampler_notes(sampler)
+    notes += warnings
     modes = int(chains["mode"].nunique())
     p = convergence.loc["p (function space)"]
     facts = [

@@ -10,14 +10,20 @@ Carlo error of the pooled prediction, the modes found and the chains' stacking w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from analysis.diagnostics.chain_verdict import ESS_MIN, RHAT_MAX, nuts_verdict
+from analysis.diagnostics.chain_verdict import ESS_MIN, RHAT_MAX, chains_verdict
+from analysis.diagnostics.library_record import (
+    LibraryRecord,
+    library_record,
+    sampler_warnings,
+    tabulate,
+)
 from analysis.diagnostics.modes import (
     chain_ess,
     group_modes,
@@ -28,6 +34,7 @@ from analysis.diagnostics.modes import (
 )
 from analysis.predictive.evaluator import training_loglik
 from analysis.predictive.metrics import SAMPLE_DIMS
+from inference.methods.registry import METHODS
 
 __all__ = [
     "ESS_MIN",
@@ -35,8 +42,8 @@ __all__ = [
     "ChainDiagnostics",
     "chain_diagnostics",
     "chain_table",
+    "chains_verdict",
     "convergence_table",
-    "nuts_verdict",
     "rhat_ess",
     "sampler_table",
 ]
@@ -82,8 +89,9 @@ class ChainDiagnostics:
     stacked : xarray.DataArray
         The mean p per test simulation with the chains weighted by their stacking
         weights.
-    schedule : xarray.Dataset or None
-        SMC's own record of its tempering (the file's ``smc`` group), for SMC runs.
+    library : LibraryRecord
+        What the fitting library reported about its fit, as its method declares (SMC's
+        tempering).
     """
 
     sampler: pd.DataFrame
@@ -97,7 +105,7 @@ class ChainDiagnostics:
     saturation: pd.DataFrame
     pooled: xr.DataArray
     stacked: xr.DataArray
-    schedule: xr.Dataset | None = None
+    library: LibraryRecord = field(default_factory=LibraryRecord)
 
     @property
     def modes(self) -> int:
@@ -119,41 +127,17 @@ class ChainDiagnostics:
 
 
 def sampler_table(tree: xr.DataTree) -> pd.DataFrame:
-    """Per-chain sampler statistics, NUTS's or SMC's.
+    """Per-chain sampler statistics, as the file's method declares them.
 
     NUTS: divergences, tree depth, step size, acceptance; SMC: stages, the last stage's
-    acceptance and the log marginal likelihood.
+    acceptance and the log marginal likelihood (:data:`inference.methods.registry.METHODS`).
 
     Returns
     -------
     pandas.DataFrame
         Index ``chain``.
     """
-    if "smc" in tree.children:
-        smc = tree["smc"]
-        stages = smc["stages"].to_numpy().astype(int)
-        last = np.cumsum(stages) - 1  # each chain's last stage among the steps
-        return pd.DataFrame(
-            {
-                "stages": stages,
-                "final acceptance": smc["accept_rate"].to_numpy()[last],
-                "log marginal likelihood": smc["log_marginal_likelihood"].to_numpy(),
-            },
-            index=pd.Index(smc["chain"].to_numpy(), name="chain"),
-        )
-    stats = tree["sample_stats"]
-    table = pd.DataFrame(
-        {
-            "divergences": stats["diverging"].sum("draw").to_numpy().astype(int),
-            "mean tree depth": stats["tree_depth"].mean("draw").to_numpy(),
-            "at max tree depth": stats["reached_max_treedepth"].mean("draw").to_numpy(),
-            "step size": stats["step_size"].mean("draw").to_numpy(),
-            "mean acceptance": stats["acceptance_rate"].mean("draw").to_numpy(),
-            "mean leapfrog steps": stats["n_steps"].mean("draw").to_numpy(),
-        },
-        index=pd.Index(stats["chain"].to_numpy(), name="chain"),
-    )
-    return table
+    return tabulate(tree, METHODS[tree.attrs["method"]].judged_by.sampler)
 
 
 def rhat_ess(data: xr.Dataset) -> pd.DataFrame:
@@ -214,7 +198,8 @@ def chain_diagnostics(tree: xr.DataTree, *, aligned: xr.Dataset) -> ChainDiagnos
     chains = chain_table(p, y, weights=weights)
     mcse = pooled_mcse(p)
     curve = saturation(p, y)
-    ok, verdict = nuts_verdict(sampler, convergence, chains=chains, mcse=mcse, saturation=curve)
+    warnings = sampler_warnings(sampler, METHODS[tree.attrs["method"]].judged_by.warnings)
+    ok, verdict = chains_verdict(warnings, convergence, chains=chains, mcse=mcse, saturation=curve)
     stacked = (p.mean("draw") * xr.DataArray(weights, dims="chain")).sum("chain")
     return ChainDiagnostics(
         sampler=sampler,
@@ -228,7 +213,7 @@ def chain_diagnostics(tree: xr.DataTree, *, aligned: xr.Dataset) -> ChainDiagnos
         saturation=curve,
         pooled=p.mean(SAMPLE_DIMS).rename("p_pooled"),
         stacked=stacked.rename("p_stacked"),
-        schedule=tree["smc"].to_dataset() if "smc" in tree.children else None,
+        library=library_record(tree),
     )
 
 

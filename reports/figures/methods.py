@@ -1,39 +1,44 @@
-"""Figures of what a method's own library reports about its fit (SMC's tempering)."""
+"""Figures of what a method's own library reports about its fit, as the method declares.
+
+A method's row declares its figures as :class:`~inference.methods.declarations.Lines`
+(SMC's tempering schedule, say); this module draws any of them.
+"""
 
 from __future__ import annotations
 
 import xarray as xr
 from matplotlib.figure import Figure
 
+from inference.methods.declarations import Lines
 from reports.figures.posterior import new_figure
 
-__all__ = ["tempering_schedule"]
+__all__ = ["lines"]
 
 
-def tempering_schedule(smc: xr.Dataset) -> Figure:
-    """SMC's tempering exponent β and its kernel's acceptance per stage, one line per chain.
-
-    ``smc``: a file's ``smc`` group (:mod:`inference.methods.smc`), stages of all chains along
-    dim ``step``, ``step_chain`` naming each stage's chain.
+def lines(group: xr.Dataset, spec: Lines) -> Figure:
+    """Draw a declared figure: one panel per variable, one line per value of ``spec.per``.
 
     Examples
     --------
-    >>> import xarray as xr
+    >>> from inference.methods.declarations import Panel
     >>> smc = xr.Dataset({"beta": ("step", [0.1, 1.0, 0.2, 1.0]),
     ...                   "accept_rate": ("step", [0.9, 0.3, 0.8, 0.4]),
     ...                   "step_chain": ("step", [0, 0, 1, 1])})
-    >>> [len(ax.lines) for ax in tempering_schedule(smc).axes]
+    >>> spec = Lines("smc", "step", "step_chain", "stage",
+    ...              (Panel("beta", "β", log=True), Panel("accept_rate", "acceptance")), "")
+    >>> [len(ax.lines) for ax in lines(smc, spec).axes]
     [2, 2]
     """
-    fig = new_figure(8, 3.2)
-    left, right = fig.subplots(1, 2)
-    for _, stages in smc.groupby("step_chain"):
-        left.plot(stages["beta"].to_numpy(), marker=".", linewidth=0.8)
-        right.plot(stages["accept_rate"].to_numpy(), marker=".", linewidth=0.8)
-    left.set_yscale("log")
-    left.set_xlabel("stage")
-    left.set_ylabel("β (likelihood exponent)")
-    right.set_xlabel("stage")
-    right.set_ylabel("acceptance rate")
-    right.set_ylim(0, 1)
+    fig = new_figure(4 * len(spec.panels), 3.2)
+    axes = fig.subplots(1, len(spec.panels), squeeze=False)[0]
+    for _, part in group.groupby(spec.per):
+        for ax, panel in zip(axes, spec.panels, strict=True):
+            ax.plot(part[panel.variable].to_numpy(), marker=".", linewidth=0.8)
+    for ax, panel in zip(axes, spec.panels, strict=True):
+        if panel.log:
+            ax.set_yscale("log")
+        if panel.limits is not None:
+            ax.set_ylim(*panel.limits)
+        ax.set_xlabel(spec.xlabel)
+        ax.set_ylabel(panel.label)
     return fig
