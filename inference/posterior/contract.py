@@ -187,11 +187,16 @@ def _check_sizes(tree: xr.DataTree, expected: dict) -> None:
 
 
 def _check_coords(tree: xr.DataTree, expected: dict) -> None:
-    """Labels: unique; features are text, the same in every group; other dims integers."""
+    """Labels: unique; features text, present and alike in every group; others integers."""
     features = None
     for group, variables in expected.items():
         node = tree[group]
         for dim in dict.fromkeys(d for dims in variables.values() for d in dims):
+            if dim == "feature" and dim not in node.indexes:
+                raise PosteriorFileError(
+                    f"{group} has no 'feature' labels (expected the feature names as its "
+                    "coordinate)"
+                )
             if dim not in node.indexes:
                 continue
             values = node[dim].to_numpy()

@@ -147,7 +147,7 @@ def size_list(text: str) -> list[int]:
     return sorted({positive_int(part) for part in text.split(",")})
 
 
-def method_list(text: str, *, allowed: Sequence[str] = tuple(METHODS)) -> list[str]:
+def method_list(text: str, *, allowed: Sequence[str] | None = None) -> list[str]:
     """Parse comma-separated method names of the method table.
 
     Examples
@@ -155,6 +155,7 @@ def method_list(text: str, *, allowed: Sequence[str] = tuple(METHODS)) -> list[s
     >>> method_list("nuts,advi,nuts")
     ['nuts', 'advi']
     """
+    allowed = tuple(METHODS) if allowed is None else allowed  # registered by now
     methods = [m.strip() for m in text.split(",")]
     unknown = [m for m in methods if m not in allowed]
     if unknown:
