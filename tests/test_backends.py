@@ -43,8 +43,8 @@ def model(prepared):
 @pytest.fixture(scope="module")
 def reference(model, prepared):
     """Test predictions of the default backend."""
-    tree = fit_nuts(model, backend=resolve("auto"), random_seed=1, **SETTINGS)
-    return predict_proba(model, tree["posterior"], prepared.X_test)
+    fit = fit_nuts(model, runtime=Runtime.resolve(), random_seed=1, **SETTINGS)
+    return predict_proba(model, fit.posterior, prepared.X_test)
 
 
 def test_auto_takes_the_first_installed_backend():
@@ -68,35 +68,36 @@ def test_unknown_backend_is_refused():
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != resolve("auto").name])
 def test_backend_matches_the_default_within_monte_carlo_error(backend, model, prepared, reference):
-    tree = fit_nuts(model, backend=backend, random_seed=2, **SETTINGS)
-    p = predict_proba(model, tree["posterior"], prepared.X_test)
+    fit = fit_nuts(model, runtime=Runtime.resolve(backend=backend), random_seed=2, **SETTINGS)
+    p = predict_proba(model, fit.posterior, prepared.X_test)
     assert p.shape == reference.shape
     diff = np.abs(p.mean(("chain", "draw")) - reference.mean(("chain", "draw")))
     # standard error of the difference of two means, with 4x fewer effective draws than draws
     n_eff = SETTINGS["chains"] * SETTINGS["draws"] / 4
     se = np.sqrt((p.var(("chain", "draw")) + reference.var(("chain", "draw"))) / n_eff)
     assert float((diff / se).max()) < 5, backend
-    stats = tree["sample_stats"]
+    stats = fit.sample_stats
     for name in ("diverging", "n_steps", "tree_depth", "step_size", "acceptance_rate"):
         assert stats[name].dims == ("chain", "draw"), (backend, name)
 
 
 @pytest.mark.parametrize("backend", list(BACKENDS))
 def test_backend_is_deterministic_given_a_seed(backend, model):
-    options = {"draws": 20, "tune": 20, "chains": 2, "backend": backend}
+    options = {"draws": 20, "tune": 20, "chains": 2, "runtime": Runtime.resolve(backend=backend)}
     first, again = (fit_nuts(model, random_seed=5, **options) for _ in range(2))
     other = fit_nuts(model, random_seed=6, **options)
-    np.testing.assert_array_equal(first["posterior"]["w0"], again["posterior"]["w0"])
-    assert not np.array_equal(first["posterior"]["w0"], other["posterior"]["w0"])
-    assert first["sample_stats"].attrs["gradient_evaluations"] > 20 * 2
+    np.testing.assert_array_equal(first.posterior["w0"], again.posterior["w0"])
+    assert not np.array_equal(first.posterior["w0"], other.posterior["w0"])
+    assert first.sample_stats.attrs["gradient_evaluations"] > 20 * 2
 
 
 def test_jax_driver_counts_tuning_and_sampling_steps(model):
-    tree = fit_nuts(model, draws=30, tune=40, chains=2, backend="numpyro", random_seed=4)
-    stats = tree["sample_stats"]
+    runtime = Runtime.resolve(backend="numpyro")
+    fit = fit_nuts(model, runtime=runtime, draws=30, tune=40, chains=2, random_seed=4)
+    stats = fit.sample_stats
     assert stats.attrs["gradient_evaluations"] > int(stats["n_steps"].sum())
-    assert set(tree["posterior"].data_vars) == {"w0", "b0", "w1", "b1"}
-    assert tree["posterior"]["w0"].dims == ("chain", "draw", "feature", "hidden")
+    assert set(fit.posterior.data_vars) == {"w0", "b0", "w1", "b1"}
+    assert fit.posterior["w0"].dims == ("chain", "draw", "feature", "hidden")
 
 
 def test_jax_starts_with_one_device_per_parallel_chain_despite_pymc():
@@ -146,10 +147,11 @@ def test_unknown_precision_is_refused(model):
 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if BACKENDS[b].sampler != "nutpie"])
 def test_ensemble_start_runs_on_every_backend_that_takes_per_chain_points(backend, model):
-    tree = fit_nuts(
-        model, draws=20, tune=20, chains=2, backend=backend, init="ensemble", random_seed=3
+    runtime = Runtime.resolve(backend=backend)
+    fit = fit_nuts(
+        model, runtime=runtime, draws=20, tune=20, chains=2, nuts_init="ensemble", random_seed=3
     )
-    w0 = tree["posterior"]["w0"]
+    w0 = fit.posterior["w0"]
     assert np.isfinite(w0).all() and w0.sizes["chain"] == 2
     assert not np.array_equal(w0.isel(chain=0), w0.isel(chain=1))
 

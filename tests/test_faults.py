@@ -14,6 +14,7 @@ import pytest
 
 from analysis.diagnostics.chains import sampler_table
 from analysis.file_analysis import analyse_run
+from inference.backends.runtime import Runtime
 from inference.methods._convergence import LossConvergence
 from inference.methods.advi import ADVIError, fit_advi
 from inference.model.network import build_model
@@ -214,8 +215,14 @@ def test_advi_with_a_huge_learning_rate_stops_with_advice(small_model, mode):
         ADVIError,
         match=r"infinite at learning rate 1e\+06; try a smaller learning rate, e\.g\. 100000",
     ):
+        runtime = Runtime.resolve(advi_backend=mode)
         fit_advi(
-            small_model, learning_rate=1e6, max_steps=3000, window=100, mode=mode, random_seed=1
+            small_model,
+            runtime=runtime,
+            learning_rate=1e6,
+            max_steps=3000,
+            window=100,
+            random_seed=1,
         )
 
 
@@ -228,7 +235,12 @@ def test_advi_interrupted_inside_pm_fit_is_not_taken_for_a_result(small_model, m
 
     monkeypatch.setattr(LossConvergence, "check", interrupt)
     with pytest.raises(KeyboardInterrupt, match="ADVI interrupted after"):
-        fit_advi(small_model, max_steps=1000, mode="numba", random_seed=0)
+        fit_advi(
+            small_model,
+            runtime=Runtime.resolve(advi_backend="numba"),
+            max_steps=1000,
+            random_seed=0,
+        )
 
 
 def test_run_with_a_huge_learning_rate_is_one_line_and_writes_nothing(synthetic, tmp_path):

@@ -4,16 +4,19 @@ import numpy as np
 import pymc as pm
 import pytest
 
+from inference.backends.runtime import Runtime
 from inference.methods._convergence import LossConvergence
 from inference.methods.advi import fit_advi
-from inference.methods.fullrank_advi import fit_fullrank
-from inference.methods.laplace import fit_laplace
+from inference.methods.fullrank_advi import fit_fullrank_advi
+from inference.methods.laplace import fit_ensemble, fit_laplace
 from inference.methods.nuts import fit_nuts
 from inference.methods.pathfinder import fit_pathfinder
 from inference.methods.smc import fit_smc
 from inference.methods.svgd import fit_svgd
 
 PRIOR_SD, NOISE_SD = 10.0, 2.0
+#: PyTensor's C backend for pm.fit (numba compiles for longer than these fits run).
+C_MODE = Runtime.resolve(advi_backend="c")
 
 
 @pytest.fixture(scope="module")
@@ -31,46 +34,51 @@ def conjugate():
 @pytest.mark.parametrize("mode", ["numba", "jax"])
 def test_advi_recovers_the_conjugate_posterior(conjugate, mode):
     model, (mean, sd) = conjugate
-    fit = fit_advi(model, learning_rate=0.01, draws=4000, mode=mode, random_seed=1)
-    assert fit.converged
-    assert len(fit.loss) < 100_000
+    runtime = Runtime.resolve(advi_backend=mode)
+    fit = fit_advi(model, runtime=runtime, learning_rate=0.01, draws=4000, random_seed=1)
+    history = fit.groups["vi_history"]
+    assert history.attrs["converged"] == 1
+    assert history.sizes["iteration"] < 100_000
     mu = fit.posterior["mu"]
     assert mu.dims == ("chain", "draw") and mu.shape == (1, 4000)
     assert float(mu.mean()) == pytest.approx(mean, abs=0.2 * sd)
     # Adam's last iterate still moves with the one-sample gradient noise: over seeds,
     # the fitted sd lands within about 15 % of the exact one at this step size
-    q = fit.parameters["mu"]
+    q = fit.groups["vi_parameters"]["mu"]
     assert q.dims == ("stat",) and float(q.sel(stat="sd")) == pytest.approx(sd, rel=0.2)
     assert float(mu.std()) == pytest.approx(float(q.sel(stat="sd")), rel=0.05)
     # q is (nearly) the exact posterior, so log p(θ, y) - log q(θ) is (nearly) constant:
     # the log evidence, with a spread well below one nat
-    log_ratio = fit.draw_stats["lp"] - fit.draw_stats["log_q"]
+    log_ratio = fit.sample_stats["lp"] - fit.sample_stats["log_q"]
     assert log_ratio.dims == ("chain", "draw") and float(log_ratio.std()) < 0.3
     lp = model.compile_logp()({"mu": float(mu[0, 0])})
-    assert float(fit.draw_stats["lp"][0, 0]) == pytest.approx(lp)
+    assert float(fit.sample_stats["lp"][0, 0]) == pytest.approx(lp)
 
 
 @pytest.mark.parametrize("mode", ["numba", "jax"])
 def test_advi_is_reproducible_with_a_seed(conjugate, mode):
     model, _ = conjugate
+    runtime = Runtime.resolve(advi_backend=mode)
     runs = [
-        fit_advi(model, max_steps=500, window=100, draws=50, mode=mode, random_seed=s)
+        fit_advi(model, runtime=runtime, max_steps=500, window=100, draws=50, random_seed=s)
         for s in (4, 4, 5)
     ]
     np.testing.assert_array_equal(runs[0].posterior["mu"], runs[1].posterior["mu"])
-    np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
+    np.testing.assert_array_equal(
+        runs[0].groups["vi_history"]["loss"], runs[1].groups["vi_history"]["loss"]
+    )
     assert not np.array_equal(runs[0].posterior["mu"], runs[2].posterior["mu"])
 
 
 def test_nuts_recovers_the_conjugate_posterior_reproducibly(conjugate):
     model, (mean, sd) = conjugate
-    trees = [fit_nuts(model, draws=500, tune=300, chains=2, random_seed=2) for _ in range(2)]
-    mu = trees[0]["posterior"]["mu"]
+    fits = [fit_nuts(model, draws=500, tune=300, chains=2, random_seed=2) for _ in range(2)]
+    mu = fits[0].posterior["mu"]
     assert mu.shape == (2, 500)
     assert float(mu.mean()) == pytest.approx(mean, abs=0.2 * sd)
     assert float(mu.std()) == pytest.approx(sd, rel=0.2)
-    np.testing.assert_array_equal(mu, trees[1]["posterior"]["mu"])
-    stats = trees[0]["sample_stats"]
+    np.testing.assert_array_equal(mu, fits[1].posterior["mu"])
+    stats = fits[0].sample_stats
     assert "diverging" in stats
     assert stats.attrs["gradient_evaluations"] > int(stats["n_steps"].sum()) > 0
 
@@ -78,12 +86,12 @@ def test_nuts_recovers_the_conjugate_posterior_reproducibly(conjugate):
 def test_smc_recovers_the_conjugate_posterior_reproducibly(conjugate):
     model, (mean, sd) = conjugate
     runs = [fit_smc(model, draws=1000, chains=2, random_seed=3) for _ in range(2)]
-    posterior, schedule = runs[0]
+    posterior, schedule = runs[0].posterior, runs[0].groups["smc"]
     mu = posterior["mu"]
     assert mu.shape == (2, 1000)
     assert float(mu.mean()) == pytest.approx(mean, abs=0.1 * sd)
     assert float(mu.std()) == pytest.approx(sd, rel=0.1)
-    np.testing.assert_array_equal(mu, runs[1][0]["mu"])
+    np.testing.assert_array_equal(mu, runs[1].posterior["mu"])
     # the tempering runs from near the prior to the posterior in each chain
     assert schedule["stages"].values.tolist() == np.bincount(schedule["step_chain"]).tolist()
     for _, stages in schedule.groupby("step_chain"):
@@ -94,14 +102,14 @@ def test_smc_recovers_the_conjugate_posterior_reproducibly(conjugate):
 
 def test_svgd_recovers_the_conjugate_posterior_reproducibly(conjugate):
     model, (mean, sd) = conjugate
-    options = {"particles": 200, "steps": 1500, "learning_rate": 0.1, "mode": "c"}
+    options = {"draws": 200, "svgd_steps": 1500, "learning_rate": 0.1, "runtime": C_MODE}
     runs = [fit_svgd(model, **options, random_seed=4) for _ in range(2)]
-    posterior, record = runs[0]
+    posterior, record = runs[0].posterior, runs[0].groups["svgd"]
     mu = posterior["mu"]
     assert mu.shape == (1, 200)
     assert float(mu.mean()) == pytest.approx(mean, abs=0.1 * sd)
     assert float(mu.std()) == pytest.approx(sd, rel=0.2)
-    np.testing.assert_array_equal(mu, runs[1][0]["mu"])
+    np.testing.assert_array_equal(mu, runs[1].posterior["mu"])
     shift = record["shift"].to_numpy()
     assert shift[-1] < 0.1 * shift[0]  # the particles settled
 
@@ -144,19 +152,21 @@ def correlated():
 
 def test_laplace_recovers_a_correlated_gaussian_posterior(correlated):
     model, mean, cov = correlated
-    posterior, stats, info = fit_laplace(model, draws=20_000, random_seed=5)
+    fit = fit_laplace(model, draws=20_000, random_seed=5)
+    posterior, stats = fit.posterior, fit.sample_stats
     draws = posterior["beta"].to_numpy().reshape(-1, 2)
     se = np.sqrt(np.diag(cov) / len(draws))
     np.testing.assert_array_less(np.abs(draws.mean(0) - mean), 5 * se)
     np.testing.assert_allclose(np.cov(draws.T), cov, rtol=0.05, atol=0.02 * cov.max())
     gap = (stats["lp"] - stats["log_q"]).to_numpy()  # q is the posterior: a constant ratio
     # up to the optimiser's tolerance on the mode
-    assert gap.max() - gap.min() < 1e-5 and info["floored_directions"] == 0
-    again, _, _ = fit_laplace(model, draws=20_000, random_seed=5)
+    assert gap.max() - gap.min() < 1e-5 and stats.attrs["floored_directions"] == 0
+    again = fit_laplace(model, draws=20_000, random_seed=5).posterior
     np.testing.assert_array_equal(again["beta"], posterior["beta"])
     # one mode, three members: the mixture is that Gaussian again, the ratio still constant
-    mixed, stats, info = fit_laplace(model, draws=2000, members=3, random_seed=6)
-    assert mixed["beta"].sizes["chain"] == 3 and info["members"] == 3
+    fit = fit_ensemble(model, draws=2000, chains=3, random_seed=6)
+    mixed, stats = fit.posterior, fit.sample_stats
+    assert mixed["beta"].sizes["chain"] == 3 and stats.attrs["members"] == 3
     gap = (stats["lp"] - stats["log_q"]).to_numpy()
     assert gap.max() - gap.min() < 1e-4
     np.testing.assert_allclose(np.cov(mixed["beta"].to_numpy().reshape(-1, 2).T), cov, rtol=0.1)
@@ -171,10 +181,11 @@ def test_fullrank_advi_recovers_a_correlated_gaussian_posterior(correlated):
         "window": 500,
         "tolerance": 1e-4,
         "draws": 20_000,
-        "mode": "c",
+        "runtime": C_MODE,
         "random_seed": 5,
     }
-    posterior, stats, history = fit_fullrank(model, **options)
+    fit = fit_fullrank_advi(model, **options)
+    posterior, stats, history = fit.posterior, fit.sample_stats, fit.groups["vi_history"]
     draws = posterior["beta"].to_numpy().reshape(-1, 2)
     assert history.attrs["converged"] == 1 and 0 < history.attrs["meanfield_steps"]
     assert (np.abs(draws.mean(0) - mean) < 0.25 * np.sqrt(np.diag(cov))).all()
@@ -187,13 +198,14 @@ def test_fullrank_advi_recovers_a_correlated_gaussian_posterior(correlated):
     )
     np.testing.assert_allclose(np.diag(fitted), np.diag(cov), rtol=0.25)
     assert set(stats.data_vars) == {"lp", "log_q"}
-    again, _, _ = fit_fullrank(model, **options)
+    again = fit_fullrank_advi(model, **options).posterior
     np.testing.assert_array_equal(again["beta"], posterior["beta"])
 
 
 def test_pathfinder_recovers_a_correlated_gaussian_posterior(correlated):
     model, mean, cov = correlated
-    posterior, stats, info = fit_pathfinder(model, paths=3, draws=4000, random_seed=5)
+    fit = fit_pathfinder(model, chains=3, draws=4000, random_seed=5)
+    posterior, stats, info = fit.posterior, fit.sample_stats, fit.groups["pathfinder"]
     draws = posterior["beta"].to_numpy().reshape(-1, 2)
     assert posterior["beta"].sizes["chain"] == 1 and info.sizes == {"path": 3, "pool_draw": 4000}
     se = np.sqrt(np.diag(cov) / len(draws))
@@ -203,7 +215,7 @@ def test_pathfinder_recovers_a_correlated_gaussian_posterior(correlated):
     # each stored draw's lp is its own log density, from the pool it was resampled from
     pooled = {float(v) for v in info["lp"].values.ravel()}
     assert {float(v) for v in stats["lp"].values.ravel()} <= pooled
-    again, _, _ = fit_pathfinder(model, paths=3, draws=4000, random_seed=5)
+    again = fit_pathfinder(model, chains=3, draws=4000, random_seed=5).posterior
     np.testing.assert_array_equal(again["beta"], posterior["beta"])
 
 

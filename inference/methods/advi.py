@@ -7,7 +7,6 @@ approximation, :func:`fit` turns it into the groups of a posterior file.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import numpy as np
 import pymc as pm
@@ -22,38 +21,9 @@ from inference.methods._gaussian import require_untransformed, value_dims
 from inference.methods._vi_loop import ADVIError, optimised, pymc_fit, vi_history
 from inference.methods.result import MethodFit
 
-__all__ = ["ADVIError", "ADVIFit", "fit", "fit_advi"]
+__all__ = ["ADVIError", "fit_advi"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ADVIFit:
-    """Result of :func:`fit_advi`.
-
-    Attributes
-    ----------
-    posterior : xarray.Dataset
-        ``draws`` draws of the model's free variables from the fitted
-        approximation, as one chain: dims ``(chain, draw, ...)``.
-    loss : numpy.ndarray
-        Negative ELBO per step.
-    converged : bool
-        Whether the convergence rule stopped the fit before ``max_steps``.
-    draw_stats : xarray.Dataset
-        Per draw ``(chain, draw)``: ``lp``, the model's log density log p(θ, y), and
-        ``log_q``, the approximation's log density log q(θ), both on the unconstrained
-        scale; their difference is what PSIS needs to judge the approximation.
-    parameters : xarray.Dataset
-        The approximation itself: per free variable, its ``mean`` and ``sd`` along dim
-        ``stat`` (unconstrained scale).
-    """
-
-    posterior: xr.Dataset
-    loss: np.ndarray
-    converged: bool
-    draw_stats: xr.Dataset
-    parameters: xr.Dataset
 
 
 def _parameters(
@@ -146,15 +116,15 @@ def _draw_log_densities(
 def fit_advi(
     model: pm.Model,
     *,
+    runtime: Runtime | None = None,
+    random_seed: int | None = None,
+    progressbar: bool = False,
     learning_rate: float = 0.01,
     max_steps: int = 100_000,
     window: int = 1000,
     tolerance: float = 1e-3,
     draws: int = 1000,
-    mode: str = "numba",
-    random_seed: int | None = None,
-    progressbar: bool = False,
-) -> ADVIFit:
+) -> MethodFit:
     """Fit a mean-field normal approximation by ADVI with the Adam optimiser.
 
     Parameters
@@ -162,6 +132,15 @@ def fit_advi(
     model : pymc.Model
         The network from :func:`inference.model.network.build_model` (any model whose
         free variables are continuous and untransformed works).
+    runtime : Runtime, optional
+        Its ADVI compile mode says how the optimisation runs: ``pm.fit`` with its step
+        compiled by PyTensor's C (``"c"``) or numba backend, or (``"jax"``) the same
+        algorithm with the model's log density compiled to JAX and a window of steps per
+        compiled call (:mod:`inference.backends.jax_advi`). Default: the fastest installed.
+    random_seed : int, optional
+        Seeds the fit and the draws.
+    progressbar : bool
+        Show progress on the terminal.
     learning_rate : float
         Adam's step size.
     max_steps : int
@@ -170,19 +149,18 @@ def fit_advi(
         The stopping rule, see :class:`LossConvergence`.
     draws : int
         Draws taken from the approximation.
-    mode : {"c", "numba", "jax"}
-        How the optimisation runs: ``pm.fit`` with its step compiled by PyTensor's C
-        or numba backend, or (``"jax"``) the same algorithm with the model's log
-        density compiled to JAX and a window of steps per compiled call
-        (:mod:`inference.backends.jax_advi`).
-    random_seed : int, optional
-        Seeds the fit and the draws.
-    progressbar : bool
-        Show progress on the terminal.
 
     Returns
     -------
-    ADVIFit
+    MethodFit
+        ``draws`` draws of the model's free variables from the fitted approximation, as
+        one chain; ``sample_stats``: per draw ``lp``, the model's log density log p(θ, y),
+        and ``log_q``, the approximation's log density log q(θ), both on the
+        unconstrained scale (their difference is what PSIS needs); groups ``vi_history``
+        (``loss (iteration)``: the negative ELBO per step; attrs ``converged``,
+        ``objective``, ``gradient_evaluations``) and ``vi_parameters`` (the
+        approximation itself: per free variable its ``mean`` and ``sd`` along dim
+        ``stat``, unconstrained scale).
 
     Raises
     ------
@@ -195,14 +173,16 @@ def fit_advi(
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", 0.0, 10.0)
     ...     _ = pm.Normal("y", mu, 1.0, observed=[2.9, 3.1, 3.0])
-    >>> result = fit_advi(model, learning_rate=0.05, max_steps=3000, window=500,
-    ...                   draws=200, mode="c", random_seed=1)
+    >>> from inference.backends.runtime import Runtime
+    >>> result = fit_advi(model, runtime=Runtime.resolve(advi_backend="c"), learning_rate=0.05,
+    ...                   max_steps=3000, window=500, draws=200, random_seed=1)
     >>> result.posterior["mu"].dims
     ('chain', 'draw')
     >>> bool(abs(float(result.posterior["mu"].mean()) - 3.0) < 0.5)
     True
     """
     require_untransformed(model, who="fit_advi")
+    mode = (runtime or Runtime.resolve()).advi_mode
     fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(2)
     rule = LossConvergence(window=window, tolerance=tolerance)
     options = {"learning_rate": learning_rate, "max_steps": max_steps, "seed": int(fit_seed)}
@@ -215,50 +195,8 @@ def fit_advi(
     )
     parameters = _parameters(model, mean, sd)
     values = _draw(parameters, draws, np.random.default_rng(draw_seed))
-    return ADVIFit(
-        posterior=values[[rv.name for rv in model.free_RVs]],
-        loss=loss,
-        converged=rule.converged,
-        draw_stats=_draw_log_densities(model, values, parameters, mode=mode),
-        parameters=parameters,
-    )
-
-
-def fit(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    learning_rate: float,
-    max_steps: int,
-    window: int,
-    tolerance: float,
-    draws: int,
-) -> MethodFit:
-    """Fit by :func:`fit_advi` in the runtime's compile mode; return the file's groups.
-
-    Returns
-    -------
-    MethodFit
-        ``sample_stats``: ``lp`` and ``log_q`` per draw, for PSIS; groups
-        ``vi_history`` (``loss (iteration)``, attrs ``converged``, ``objective``,
-        ``gradient_evaluations``) and ``vi_parameters`` (the fitted normal).
-    """
-    result = fit_advi(
-        model,
-        learning_rate=learning_rate,
-        max_steps=max_steps,
-        window=window,
-        tolerance=tolerance,
-        draws=draws,
-        mode=runtime.advi_mode,
-        random_seed=random_seed,
-        progressbar=progressbar,
-    )
-    history = vi_history(result.loss, result.converged)
     return MethodFit(
-        posterior=result.posterior,
-        sample_stats=result.draw_stats,
-        groups={"vi_history": history, "vi_parameters": result.parameters},
+        posterior=values[[rv.name for rv in model.free_RVs]],
+        sample_stats=_draw_log_densities(model, values, parameters, mode=mode),
+        groups={"vi_history": vi_history(loss, rule.converged), "vi_parameters": parameters},
     )

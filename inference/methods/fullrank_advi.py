@@ -28,7 +28,7 @@ from inference.methods._vi_loop import model_order, optimised, pymc_fit, vi_hist
 from inference.methods.advi import fit_advi
 from inference.methods.result import MethodFit
 
-__all__ = ["fit", "fit_fullrank"]
+__all__ = ["fit_fullrank_advi"]
 
 
 def _in_model_order(model: pm.Model, approx) -> tuple[np.ndarray, np.ndarray]:
@@ -55,25 +55,32 @@ def _warm_start(model: pm.Model, parameters: xr.Dataset):
     return initialise
 
 
-def fit_fullrank(
+def fit_fullrank_advi(
     model: pm.Model,
     *,
+    runtime: Runtime | None = None,
+    random_seed: int | None = None,
+    progressbar: bool = False,
     learning_rate: float = 0.01,
     fullrank_learning_rate: float = 1e-4,
     max_steps: int = 100_000,
     window: int = 1000,
     tolerance: float = 1e-3,
     draws: int = 1000,
-    mode: str = "numba",
-    random_seed: int | None = None,
-    progressbar: bool = False,
-) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset]:
+) -> MethodFit:
     """Fit a full-rank normal approximation by ADVI with Adam and draw from it.
 
     Parameters
     ----------
     model : pymc.Model
         A model whose free variables are untransformed (the network; any Gaussian model).
+    runtime : Runtime, optional
+        Its ADVI compile mode runs the mean-field stage; the full-rank stage runs
+        ``pm.fit`` on numba where that is ``"jax"``. Default: the fastest installed.
+    random_seed : int, optional
+        Seeds the fit and the draws.
+    progressbar : bool
+        Show progress on the terminal.
     learning_rate, max_steps, window, tolerance
         The mean-field stage, as :func:`inference.methods.advi.fit_advi`; ``max_steps``,
         ``window`` and ``tolerance`` bound and stop the full-rank stage too.
@@ -81,23 +88,14 @@ def fit_fullrank(
         Adam's step size in the full-rank stage.
     draws : int
         Draws from the fitted normal, as one chain.
-    mode : {"c", "numba", "jax"}
-        The mean-field stage's mode; the full-rank stage runs ``pm.fit`` on numba
-        where this is ``"jax"``.
-    random_seed : int, optional
-        Seeds the fit and the draws.
-    progressbar : bool
-        Show progress on the terminal.
 
     Returns
     -------
-    posterior : xarray.Dataset
-        The free variables, dims ``(chain, draw, ...)``, one chain.
-    draw_stats : xarray.Dataset
-        ``lp`` and ``log_q`` per draw.
-    history : xarray.Dataset
-        The loss per step of both stages and how the full-rank stage ended
-        (:func:`inference.methods._vi_loop.vi_history`); attr ``meanfield_steps``.
+    MethodFit
+        The free variables, dims ``(chain, draw, ...)``, one chain; ``sample_stats``:
+        ``lp`` and ``log_q`` per draw; group ``vi_history``: the loss per step of both
+        stages and how the full-rank stage ended
+        (:func:`inference.methods._vi_loop.vi_history`), attr ``meanfield_steps``.
 
     Examples
     --------
@@ -107,26 +105,30 @@ def fit_fullrank(
     >>> cov = np.array([[1.0, 0.8], [0.8, 1.0]])
     >>> with pm.Model() as model:
     ...     _ = pm.MvNormal("theta", mu=np.zeros(2), cov=cov)
-    >>> posterior, stats, history = fit_fullrank(
-    ...     model, learning_rate=0.05, fullrank_learning_rate=0.01, max_steps=6000,
-    ...     window=500, draws=4000, mode="c", random_seed=1)
-    >>> draws = posterior["theta"].stack(s=("chain", "draw")).to_numpy()
+    >>> from inference.backends.runtime import Runtime
+    >>> fit = fit_fullrank_advi(
+    ...     model, runtime=Runtime.resolve(advi_backend="c"), learning_rate=0.05,
+    ...     fullrank_learning_rate=0.01, max_steps=6000, window=500, draws=4000, random_seed=1)
+    >>> draws = fit.posterior["theta"].stack(s=("chain", "draw")).to_numpy()
     >>> bool(abs(np.corrcoef(draws)[0, 1] - 0.8) < 0.1)
     True
     """
-    require_untransformed(model, who="fit_fullrank")
+    require_untransformed(model, who="fit_fullrank_advi")
+    runtime = runtime or Runtime.resolve()
+    mode = runtime.advi_mode
     meanfield_seed, fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(3)
     meanfield = fit_advi(
         model,
+        runtime=runtime,
+        random_seed=int(meanfield_seed),
+        progressbar=progressbar,
         learning_rate=learning_rate,
         max_steps=max_steps,
         window=window,
         tolerance=tolerance,
         draws=2,
-        mode=mode,
-        random_seed=int(meanfield_seed),
-        progressbar=progressbar,
     )
+    meanfield_loss = meanfield.groups["vi_history"]["loss"].to_numpy()
     rule = LossConvergence(window=window, tolerance=tolerance)
 
     def run():
@@ -139,7 +141,7 @@ def fit_fullrank(
             mode="numba" if mode == "jax" else mode,
             seed=int(fit_seed),
             progressbar=progressbar,
-            initialise=_warm_start(model, meanfield.parameters),
+            initialise=_warm_start(model, meanfield.groups["vi_parameters"]),
         )
 
     approx, loss = optimised(
@@ -154,43 +156,6 @@ def fit_fullrank(
     posterior, stats = mixture_draws(
         model, [mean], [cov], draws=draws, rng=np.random.default_rng(draw_seed)
     )
-    history = vi_history(np.concatenate([meanfield.loss, loss]), rule.converged)
-    history.attrs["meanfield_steps"] = len(meanfield.loss)
-    return posterior, stats, history
-
-
-def fit(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    learning_rate: float,
-    fullrank_learning_rate: float,
-    max_steps: int,
-    window: int,
-    tolerance: float,
-    draws: int,
-) -> MethodFit:
-    """Fit by :func:`fit_fullrank`; return the file's groups.
-
-    The JAX runtime has no full-rank ADVI of its own: the full-rank stage runs on numba.
-
-    Returns
-    -------
-    MethodFit
-        ``sample_stats``: ``lp`` and ``log_q`` per draw; group ``vi_history``.
-    """
-    posterior, stats, history = fit_fullrank(
-        model,
-        learning_rate=learning_rate,
-        fullrank_learning_rate=fullrank_learning_rate,
-        max_steps=max_steps,
-        window=window,
-        tolerance=tolerance,
-        draws=draws,
-        mode=runtime.advi_mode,
-        random_seed=random_seed,
-        progressbar=progressbar,
-    )
+    history = vi_history(np.concatenate([meanfield_loss, loss]), rule.converged)
+    history.attrs["meanfield_steps"] = len(meanfield_loss)
     return MethodFit(posterior=posterior, sample_stats=stats, groups={"vi_history": history})

@@ -21,14 +21,13 @@ import logging
 
 import numpy as np
 import pymc as pm
-import xarray as xr
 
 from inference.backends.runtime import Runtime
 from inference.methods._gaussian import mixture_draws, ravel_point, require_untransformed
 from inference.methods._starts import map_starts
 from inference.methods.result import MethodFit
 
-__all__ = ["MIN_PRECISION", "fit", "fit_ensemble", "fit_laplace"]
+__all__ = ["MIN_PRECISION", "fit_ensemble", "fit_laplace"]
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +43,18 @@ def _precision(hessian, mode: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
     return (vectors * values) @ vectors.T, floored
 
 
-def fit_laplace(
+def fit_ensemble(
     model: pm.Model,
     *,
-    draws: int = 1000,
-    members: int = 1,
+    runtime: Runtime | None = None,
     random_seed: int | None = None,
-) -> tuple[xr.Dataset, xr.Dataset, dict]:
+    progressbar: bool = False,
+    draws: int = 1000,
+    chains: int = 1,
+) -> MethodFit:
     """Fit the Laplace approximation (or an ensemble of them) and draw from it.
 
-    With ``members`` > 1, each member is the Laplace approximation at its own mode, found
+    With ``chains`` > 1, each member is the Laplace approximation at its own mode, found
     from its own prior draw, and the approximation is their equal-weight mixture: a deep
     ensemble with a Gaussian around each member. Its draws are stored one chain per member;
     ``log_q`` is the mixture's density.
@@ -62,44 +63,40 @@ def fit_laplace(
     ----------
     model : pymc.Model
         A model whose free variables are untransformed (the network; any Gaussian model).
-    draws : int
-        Draws from each member's Gaussian.
-    members : int
-        Modes, one chain of draws each.
+    runtime : Runtime, optional
+        Unused: ``find_MAP`` and the Hessian run in PyTensor's default mode.
     random_seed : int, optional
         Seeds the prior draws the modes are searched from, and the draws.
+    progressbar : bool
+        Unused.
+    draws : int
+        Draws from each member's Gaussian.
+    chains : int
+        Members: modes, one chain of draws each.
 
     Returns
     -------
-    posterior : xarray.Dataset
-        The free variables, dims ``(chain, draw, ...)``, one chain per member.
-    draw_stats : xarray.Dataset
-        ``lp`` and ``log_q`` per draw.
-    info : dict
-        ``floored_directions`` (Hessian eigenvalues raised to the floor, over the members),
-        ``mode_lp`` (the highest log density at a member's mode) and ``members``. No
-        gradient count: ``find_MAP`` does not report its optimiser's, so a comparison shows
-        none.
+    MethodFit
+        The free variables, dims ``(chain, draw, ...)``, one chain per member;
+        ``sample_stats``: ``lp`` and ``log_q`` per draw, attrs ``floored_directions``
+        (Hessian eigenvalues raised to the floor, over the members), ``mode_lp`` (the
+        highest log density at a member's mode) and ``members``. No gradient count:
+        ``find_MAP`` does not report its optimiser's, so a comparison shows none.
 
     Examples
     --------
-    A Gaussian posterior is its own Laplace approximation: log p − log q is constant.
+    A Gaussian posterior has one mode: three members find it, one chain of draws each.
 
     >>> import numpy as np, pymc as pm
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", 0.0, 10.0, shape=2)
     ...     _ = pm.Normal("y", mu, 1.0, observed=np.array([[1.0, 2.0], [3.0, 4.0]]))
-    >>> posterior, stats, info = fit_laplace(model, draws=200, random_seed=1)
-    >>> posterior["mu"].sizes
-    Frozen({'chain': 1, 'draw': 200, 'mu_dim_0': 2})
-    >>> gap = (stats["lp"] - stats["log_q"]).to_numpy()
-    >>> bool(gap.max() - gap.min() < 1e-8)
-    True
-    >>> posterior, stats, info = fit_laplace(model, draws=50, members=3, random_seed=1)
-    >>> posterior["mu"].sizes["chain"], info["members"]  # one mode: three equal members
+    >>> fit = fit_ensemble(model, draws=50, chains=3, random_seed=1)
+    >>> fit.posterior["mu"].sizes["chain"], fit.sample_stats.attrs["members"]
     (3, 3)
     """
-    require_untransformed(model, who="fit_laplace")
+    require_untransformed(model, who="fit_ensemble")
+    members = chains
     rng = np.random.default_rng(random_seed)
     names = [v.name for v in model.value_vars]
     logp, hessian = model.compile_logp(), model.compile_d2logp(negate_output=False)
@@ -113,51 +110,33 @@ def fit_laplace(
     posterior, stats = mixture_draws(model, means, covariances, draws=draws, rng=rng)
     if floored:
         logger.warning("Laplace: %d directions of non-positive curvature floored", floored)
-    info = {"floored_directions": floored, "mode_lp": mode_lp, "members": members}
-    return posterior, stats, info
-
-
-def _method_fit(model: pm.Model, *, draws: int, members: int, random_seed: int) -> MethodFit:
-    posterior, stats, info = fit_laplace(
-        model, draws=draws, members=members, random_seed=random_seed
-    )
-    stats.attrs.update(info)
+    stats.attrs.update(floored_directions=floored, mode_lp=mode_lp, members=members)
     return MethodFit(posterior=posterior, sample_stats=stats)
 
 
-def fit(
+def fit_laplace(
     model: pm.Model,
     *,
-    runtime: Runtime,
-    random_seed: int,
+    runtime: Runtime | None = None,
+    random_seed: int | None = None,
     progressbar: bool = False,
-    draws: int,
+    draws: int = 1000,
 ) -> MethodFit:
-    """Fit by :func:`fit_laplace`; return the file's groups.
+    """Fit the Laplace approximation at one mode: :func:`fit_ensemble` of one member.
 
-    Returns
-    -------
-    MethodFit
-        ``sample_stats``: ``lp`` and ``log_q`` per draw, for PSIS, with attrs
-        ``floored_directions``, ``mode_lp`` and ``members``.
+    Examples
+    --------
+    A Gaussian posterior is its own Laplace approximation: log p − log q is constant.
+
+    >>> import numpy as np, pymc as pm
+    >>> with pm.Model() as model:
+    ...     mu = pm.Normal("mu", 0.0, 10.0, shape=2)
+    ...     _ = pm.Normal("y", mu, 1.0, observed=np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> fit = fit_laplace(model, draws=200, random_seed=1)
+    >>> fit.posterior["mu"].sizes
+    Frozen({'chain': 1, 'draw': 200, 'mu_dim_0': 2})
+    >>> gap = (fit.sample_stats["lp"] - fit.sample_stats["log_q"]).to_numpy()
+    >>> bool(gap.max() - gap.min() < 1e-8)
+    True
     """
-    return _method_fit(model, draws=draws, members=1, random_seed=random_seed)
-
-
-def fit_ensemble(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    draws: int,
-    chains: int,
-) -> MethodFit:
-    """Fit an ensemble of ``chains`` Laplace approximations (:func:`fit_laplace`).
-
-    Returns
-    -------
-    MethodFit
-        As :func:`fit`, one chain per member.
-    """
-    return _method_fit(model, draws=draws, members=chains, random_seed=random_seed)
+    return fit_ensemble(model, random_seed=random_seed, draws=draws, chains=1)

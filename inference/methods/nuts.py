@@ -10,14 +10,14 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.backends.choice import Backend, resolve
+from inference.backends.choice import Backend
 from inference.backends.jax_model import start_jax
 from inference.backends.numpyro_nuts import sample_numpyro
-from inference.backends.runtime import Runtime, parallel_chains, usable_cores
+from inference.backends.runtime import Runtime, parallel_chains
 from inference.methods._starts import map_starts
 from inference.methods.result import MethodFit
 
-__all__ = ["fit", "fit_nuts"]
+__all__ = ["fit_nuts"]
 
 #: Sampler statistics every backend is brought to, under PyMC's names.
 _STAT_NAMES = {"depth": "tree_depth", "maxdepth_reached": "reached_max_treedepth"}
@@ -69,16 +69,15 @@ def _sample_pymc(model, *, backend: Backend, tune: int, init: str, starts, **opt
 def fit_nuts(
     model: pm.Model,
     *,
+    runtime: Runtime | None = None,
+    random_seed: int | None = None,
+    progressbar: bool = False,
     draws: int = 1000,
     tune: int = 1000,
     chains: int = 4,
-    cores: int | None = None,
     target_accept: float = 0.8,
-    init: str = "jitter+adapt_diag",
-    backend: Backend | str = "auto",
-    random_seed: int | None = None,
-    progressbar: bool = False,
-) -> xr.DataTree:
+    nuts_init: str = "jitter+adapt_diag",
+) -> MethodFit:
     """Sample the network's posterior with NUTS.
 
     Weight-level convergence checks are not run here: the hidden units can be
@@ -89,37 +88,35 @@ def fit_nuts(
     ----------
     model : pymc.Model
         The network from :func:`inference.model.network.build_model` (or any model).
+    runtime : Runtime, optional
+        Its NUTS backend (:data:`inference.backends.choice.BACKENDS`) samples, with its
+        cores: chains run in parallel on as many of them as there are chains (PyMC's own
+        default halves the count, assuming hyperthreads); with one, every backend runs
+        the chains one after another. NumPyro's start JAX, if nothing has, with one CPU
+        device per parallel chain (:meth:`inference.backends.runtime.Runtime.start` does
+        so for a run). Default: the fastest installed backend on every usable CPU.
+    random_seed : int, optional
+        Seeds the chains' initialisation and sampling.
+    progressbar : bool
+        Show progress on the terminal.
     draws, tune, chains : int
         Kept draws, tuning steps and chains.
-    cores : int, optional
-        Chains run in parallel; by default as many as there are usable CPUs
-        (PyMC's own default halves the count, assuming hyperthreads). With one,
-        every backend runs the chains one after another.
     target_accept : float
         Target acceptance rate of step-size adaptation.
-    init : str
+    nuts_init : str
         Where chains start and which mass matrix warm-up adapts, as PyMC names them.
         ``"ensemble"`` (or ``"ensemble+adapt_full"``): each chain starts from its own MAP
         fit from a prior draw (:func:`inference.methods._starts.map_starts`), with every backend.
         ``"...+adapt_full"`` adapts a dense mass matrix, with every backend. The other
         choices are PyMC's initialisations, e.g. ``"jitter+adapt_diag"``, which NumPyro
         follows only as far as its start: the jittered initial point.
-    backend : Backend or str
-        A backend of :data:`inference.backends.choice.BACKENDS`, or its name (``"auto"``: the
-        fastest installed). NumPyro's start JAX, if nothing has, with one CPU device
-        per parallel chain (:meth:`inference.backends.runtime.Runtime.start` does so for a run).
-    random_seed : int, optional
-        Seeds the chains' initialisation and sampling.
-    progressbar : bool
-        Show progress on the terminal.
 
     Returns
     -------
-    xarray.DataTree
-        Groups ``posterior`` (the free variables only, not the per-row ``p``)
-        and ``sample_stats`` (PyMC's names for every backend), whose attr
-        ``gradient_evaluations`` counts the leapfrog steps of tuning and sampling
-        together.
+    MethodFit
+        The free variables only (not the per-row ``p``) and ``sample_stats`` (PyMC's
+        names for every backend), whose attr ``gradient_evaluations`` counts the
+        leapfrog steps of tuning and sampling together.
 
     Examples
     --------
@@ -127,14 +124,14 @@ def fit_nuts(
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", 0.0, 10.0)
     ...     _ = pm.Normal("y", mu, 1.0, observed=[2.9, 3.1, 3.0])
-    >>> tree = fit_nuts(model, draws=100, tune=100, chains=2, random_seed=1)
-    >>> tree["posterior"]["mu"].sizes
+    >>> fit = fit_nuts(model, draws=100, tune=100, chains=2, random_seed=1)
+    >>> fit.posterior["mu"].sizes
     Frozen({'chain': 2, 'draw': 100})
-    >>> bool(abs(float(tree["posterior"]["mu"].mean()) - 3.0) < 0.5)
+    >>> bool(abs(float(fit.posterior["mu"].mean()) - 3.0) < 0.5)
     True
     """
-    cores = min(chains, usable_cores()) if cores is None else cores
-    backend = backend if isinstance(backend, Backend) else resolve(backend)
+    runtime = runtime or Runtime.resolve()
+    cores, backend, init = min(chains, runtime.cores), runtime.backend, nuts_init
     ensemble = init.split("+")[0] == ENSEMBLE
     starts = map_starts(model, chains=chains, random_seed=random_seed) if ensemble else None
     if backend.sampler == "numpyro":
@@ -166,40 +163,4 @@ def fit_nuts(
             random_seed=random_seed,
             progressbar=progressbar,
         )
-    return xr.DataTree.from_dict({"posterior": posterior, "sample_stats": _harmonise(stats)})
-
-
-def fit(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    draws: int,
-    tune: int,
-    chains: int,
-    target_accept: float,
-    nuts_init: str,
-) -> MethodFit:
-    """Sample by :func:`fit_nuts` with the runtime's backend and cores.
-
-    Returns
-    -------
-    MethodFit
-        The draws and the sampler's statistics under PyMC's names.
-    """
-    tree = fit_nuts(
-        model,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=min(chains, runtime.cores),
-        target_accept=target_accept,
-        init=nuts_init,
-        backend=runtime.backend,
-        random_seed=random_seed,
-        progressbar=progressbar,
-    )
-    return MethodFit(
-        posterior=tree["posterior"].to_dataset(), sample_stats=tree["sample_stats"].to_dataset()
-    )
+    return MethodFit(posterior=posterior, sample_stats=_harmonise(stats))

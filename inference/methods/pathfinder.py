@@ -31,7 +31,7 @@ from inference.backends.runtime import Runtime
 from inference.methods._gaussian import prior_points, require_untransformed, unravel_draws
 from inference.methods.result import MethodFit
 
-__all__ = ["ELBO_DRAWS", "MAX_ITERATIONS", "fit", "fit_pathfinder"]
+__all__ = ["ELBO_DRAWS", "MAX_ITERATIONS", "fit_pathfinder"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,30 +68,39 @@ def _paths(model: pm.Model, starts: np.ndarray, *, draws: int, seed: int):
 
 
 def fit_pathfinder(
-    model: pm.Model, *, paths: int = 4, draws: int = 1000, random_seed: int | None = None
-) -> tuple[xr.Dataset, xr.Dataset, xr.Dataset]:
+    model: pm.Model,
+    *,
+    runtime: Runtime | None = None,
+    random_seed: int | None = None,
+    progressbar: bool = False,
+    draws: int = 1000,
+    chains: int = 4,
+) -> MethodFit:
     """Fit multi-path Pathfinder and draw from it by PSIS importance resampling.
 
     Parameters
     ----------
     model : pymc.Model
         A model whose free variables are untransformed (the network; any Gaussian model).
-    paths : int
-        Single-path Pathfinder runs, each from its own prior draw.
-    draws : int
-        Draws per path into the pool, and final draws resampled from it.
+    runtime : Runtime, optional
+        Unused: the paths run on the model's JAX log density, one after another.
     random_seed : int, optional
         Seeds the prior draws, the paths and the resampling.
+    progressbar : bool
+        Unused (BlackJAX shows none).
+    draws : int
+        Draws per path into the pool, and final draws resampled from it.
+    chains : int
+        Single-path Pathfinder runs (paths), each from its own prior draw.
 
     Returns
     -------
-    posterior : xarray.Dataset
-        ``draws`` resampled draws of the free variables, one chain.
-    draw_stats : xarray.Dataset
-        ``lp`` per draw.
-    pathfinder : xarray.Dataset
-        The pool (dims ``path``, ``pool_draw``): ``lp``, ``log_q``; per path ``elbo``
-        and ``iterations``; attrs ``pareto_k`` (BlackJAX's PSIS k-hat of the pool) and
+    MethodFit
+        ``draws`` resampled draws of the free variables, one chain; ``sample_stats``:
+        ``lp`` per draw, attr ``gradient_evaluations`` (L-BFGS iterations over the
+        paths: a lower bound, line searches not counted); group ``pathfinder``: the pool
+        (dims ``path``, ``pool_draw``): ``lp``, ``log_q``; per path ``elbo`` and
+        ``iterations``; attrs ``pareto_k`` (BlackJAX's PSIS k-hat of the pool) and
         ``distinct_draws`` (how many pool draws the resampling kept).
 
     Examples
@@ -102,7 +111,8 @@ def fit_pathfinder(
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", 0.0, 10.0, shape=2)
     ...     _ = pm.Normal("y", mu, 1.0, observed=np.array([[1.0, 2.0], [3.0, 4.0]]))
-    >>> posterior, stats, info = fit_pathfinder(model, paths=2, draws=400, random_seed=1)
+    >>> fit = fit_pathfinder(model, chains=2, draws=400, random_seed=1)
+    >>> posterior, info = fit.posterior, fit.groups["pathfinder"]
     >>> posterior["mu"].sizes
     Frozen({'chain': 1, 'draw': 400, 'mu_dim_0': 2})
     >>> np.round(posterior["mu"].mean(("chain", "draw")).to_numpy(), 1)
@@ -114,6 +124,7 @@ def fit_pathfinder(
     from blackjax.diagnostics import psis_weights
 
     require_untransformed(model, who="fit_pathfinder")
+    paths = chains
     rng = np.random.default_rng(random_seed)
     starts = prior_points(model, paths, rng=rng)
     pool, lp, log_q, elbo, iterations = _paths(
@@ -124,7 +135,11 @@ def fit_pathfinder(
     chosen = rng.choice(weights.size, size=draws, replace=True, p=weights / weights.sum())
     posterior = unravel_draws(model, pool.reshape(-1, pool.shape[-1])[chosen][None])
     sample = {"chain": [0], "draw": np.arange(draws)}
-    stats = xr.Dataset({"lp": (("chain", "draw"), lp.ravel()[chosen][None])}, coords=sample)
+    stats = xr.Dataset(
+        {"lp": (("chain", "draw"), lp.ravel()[chosen][None])},
+        coords=sample,
+        attrs={"gradient_evaluations": int(iterations.sum())},
+    )
     info = xr.Dataset(
         {
             "lp": (("path", "pool_draw"), lp),
@@ -140,29 +155,4 @@ def fit_pathfinder(
         },
     )
     logger.info("Pathfinder: %d paths, PSIS k-hat of the pool %.2f", paths, float(pareto_k))
-    return posterior, stats, info
-
-
-def fit(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    draws: int,
-    chains: int,
-) -> MethodFit:
-    """Fit by :func:`fit_pathfinder` with ``chains`` paths; return the file's groups.
-
-    Returns
-    -------
-    MethodFit
-        ``sample_stats``: ``lp`` per draw, attr ``gradient_evaluations`` (L-BFGS
-        iterations over the paths: a lower bound, line searches not counted); group
-        ``pathfinder``.
-    """
-    posterior, stats, info = fit_pathfinder(
-        model, paths=chains, draws=draws, random_seed=random_seed
-    )
-    stats.attrs["gradient_evaluations"] = int(info["iterations"].sum())
     return MethodFit(posterior=posterior, sample_stats=stats, groups={"pathfinder": info})

@@ -235,7 +235,7 @@ def register_method(method: Method) -> Method:
 for _row in (
     Method(
         name="advi",
-        fit="inference.methods.advi:fit",
+        fit="inference.methods.advi:fit_advi",
         options=("learning_rate", "max_steps", "window", "tolerance", "draws"),
         judged_by=Psis(),
         stores={
@@ -246,7 +246,7 @@ for _row in (
     ),
     Method(
         name="nuts",
-        fit="inference.methods.nuts:fit",
+        fit="inference.methods.nuts:fit_nuts",
         options=("draws", "tune", "chains", "target_accept", "nuts_init"),
         judged_by=Chains(sampler=_NUTS_SAMPLER, warnings=_NUTS_WARNINGS),
         stores={
@@ -266,7 +266,7 @@ for _row in (
     ),
     Method(
         name="laplace",
-        fit="inference.methods.laplace:fit",
+        fit="inference.methods.laplace:fit_laplace",
         options=("draws",),
         judged_by=Psis(),
         stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
@@ -284,7 +284,7 @@ for _row in (
     ),
     Method(
         name="fullrank_advi",
-        fit="inference.methods.fullrank_advi:fit",
+        fit="inference.methods.fullrank_advi:fit_fullrank_advi",
         options=(
             "learning_rate",
             "fullrank_learning_rate",
@@ -306,7 +306,7 @@ for _row in (
     ),
     Method(
         name="pathfinder",
-        fit="inference.methods.pathfinder:fit",
+        fit="inference.methods.pathfinder:fit_pathfinder",
         options=("draws", "chains"),
         judged_by=Psis(group="pathfinder"),  # the pool the draws were resampled from
         stores={
@@ -337,7 +337,7 @@ for _row in (
     ),
     Method(
         name="smc",
-        fit="inference.methods.smc:fit",
+        fit="inference.methods.smc:fit_smc",
         options=("draws", "chains"),
         judged_by=Chains(sampler=_SMC_SAMPLER, warnings=_SMC_WARNINGS),
         stores={
@@ -357,7 +357,7 @@ for _row in (
     ),
     Method(
         name="svgd",
-        fit="inference.methods.svgd:fit",
+        fit="inference.methods.svgd:fit_svgd",
         options=("draws", "svgd_steps", "learning_rate"),
         judged_by=Movement(
             group="svgd", variable="shift", subject="SVGD's particles", more="--svgd-steps"

@@ -27,3 +27,21 @@ class MethodFit:
     posterior: xr.Dataset
     sample_stats: xr.Dataset
     groups: dict[str, xr.Dataset] = field(default_factory=dict)
+
+    @classmethod
+    def without_stats(
+        cls, posterior: xr.Dataset, *, gradient_evaluations: int, groups: dict | None = None
+    ) -> MethodFit:
+        """Return the fit of a method whose draws have no per-draw statistics (particles).
+
+        Examples
+        --------
+        >>> posterior = xr.Dataset({"mu": (("chain", "draw"), [[0.1, 0.2]])})
+        >>> MethodFit.without_stats(posterior, gradient_evaluations=8).sample_stats.attrs
+        {'gradient_evaluations': 8}
+        """
+        stats = xr.Dataset(
+            coords={"chain": posterior["chain"], "draw": posterior["draw"]},
+            attrs={"gradient_evaluations": gradient_evaluations},
+        )
+        return cls(posterior=posterior, sample_stats=stats, groups=groups or {})

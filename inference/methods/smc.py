@@ -45,7 +45,6 @@ __all__ = [
     "TARGET_ACCEPT",
     "TARGET_ESS",
     "SMCError",
-    "fit",
     "fit_smc",
 ]
 
@@ -119,28 +118,37 @@ def _run(kernel, init, particles: np.ndarray, seed: int) -> tuple[np.ndarray, di
 
 
 def fit_smc(
-    model: pm.Model, *, draws: int = 1000, chains: int = 4, random_seed: int | None = None
-) -> tuple[xr.Dataset, xr.Dataset]:
+    model: pm.Model,
+    *,
+    runtime: Runtime | None = None,
+    random_seed: int | None = None,
+    progressbar: bool = False,
+    draws: int = 1000,
+    chains: int = 4,
+) -> MethodFit:
     """Sample the posterior by adaptive tempered SMC with a tuned HMC kernel.
 
     Parameters
     ----------
     model : pymc.Model
         A model whose free variables are untransformed.
+    runtime : Runtime, optional
+        Unused: SMC runs on the model's JAX log density, its runs one after another.
+    random_seed : int, optional
+        Seeds the prior draws and the runs.
+    progressbar : bool
+        Unused (BlackJAX shows none).
     draws : int
         Particles per chain: the draws each chain keeps.
     chains : int
         Independent SMC runs, each from its own prior draws.
-    random_seed : int, optional
-        Seeds the prior draws and the runs.
 
     Returns
     -------
-    posterior : xarray.Dataset
-        The free variables, dims ``(chain, draw, ...)``.
-    smc : xarray.Dataset
-        The sampler's own record (see the module's description); attr
-        ``gradient_evaluations``.
+    MethodFit
+        The particles, dims ``(chain, draw, ...)``; ``sample_stats``: no per-draw
+        statistics (particles have none), attr ``gradient_evaluations``; group ``smc``:
+        the sampler's own record (see the module's description).
 
     Examples
     --------
@@ -150,7 +158,8 @@ def fit_smc(
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", 0.0, 10.0)
     ...     _ = pm.Normal("y", mu, 1.0, observed=[2.9, 3.1, 3.0])
-    >>> posterior, smc = fit_smc(model, draws=400, chains=2, random_seed=1)
+    >>> fit = fit_smc(model, draws=400, chains=2, random_seed=1)
+    >>> posterior, smc = fit.posterior, fit.groups["smc"]
     >>> posterior["mu"].sizes
     Frozen({'chain': 2, 'draw': 400})
     >>> bool(abs(float(posterior["mu"].mean()) - 3.0) < 0.1)
@@ -189,29 +198,9 @@ def fit_smc(
         stages,
         np.round(schedule["log_marginal_likelihood"].values, 1).tolist(),
     )
-    return unravel_draws(model, np.stack([particles for particles, _ in runs])), schedule
-
-
-def fit(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    draws: int,
-    chains: int,
-) -> MethodFit:
-    """Fit by :func:`fit_smc`; return the file's groups.
-
-    Returns
-    -------
-    MethodFit
-        ``sample_stats``: no per-draw statistics (particles have none), attr
-        ``gradient_evaluations``; group ``smc``.
-    """
-    posterior, schedule = fit_smc(model, draws=draws, chains=chains, random_seed=random_seed)
-    stats = xr.Dataset(
-        coords={"chain": posterior["chain"], "draw": posterior["draw"]},
-        attrs={"gradient_evaluations": schedule.attrs["gradient_evaluations"]},
+    posterior = unravel_draws(model, np.stack([particles for particles, _ in runs]))
+    return MethodFit.without_stats(
+        posterior,
+        gradient_evaluations=schedule.attrs["gradient_evaluations"],
+        groups={"smc": schedule},
     )
-    return MethodFit(posterior=posterior, sample_stats=stats, groups={"smc": schedule})

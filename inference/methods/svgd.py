@@ -21,7 +21,7 @@ from inference.methods._gaussian import prior_points, require_untransformed, unr
 from inference.methods._vi_loop import model_order
 from inference.methods.result import MethodFit
 
-__all__ = ["fit", "fit_svgd"]
+__all__ = ["fit_svgd"]
 
 
 class _Movement:
@@ -43,38 +43,39 @@ class _Movement:
 def fit_svgd(
     model: pm.Model,
     *,
-    particles: int = 100,
-    steps: int = 2000,
-    learning_rate: float = 0.01,
-    window: int = 100,
-    mode: str = "numba",
+    runtime: Runtime | None = None,
     random_seed: int | None = None,
     progressbar: bool = False,
-) -> tuple[xr.Dataset, xr.Dataset]:
-    """Move ``particles`` prior draws by SVGD; return them and how far they moved.
+    draws: int = 100,
+    svgd_steps: int = 2000,
+    learning_rate: float = 0.01,
+    window: int = 100,
+) -> MethodFit:
+    """Move ``draws`` prior draws (the particles) by SVGD; return them and how far they moved.
 
     Parameters
     ----------
     model : pymc.Model
         A model whose free variables are untransformed.
-    particles, steps : int
+    runtime : Runtime, optional
+        Its ADVI compile mode runs ``pm.fit``'s step (``"c"`` or ``"numba"``; JAX has no
+        SVGD of its own, so ``"jax"`` runs on numba). Default: the fastest installed.
+    random_seed : int, optional
+        Seeds the starting particles and the fit.
+    progressbar : bool
+    draws, svgd_steps : int
         Particles (the draws kept) and Adam steps.
     learning_rate : float
         Adam's step size.
     window : int
         Steps between two records of the particles' shift.
-    mode : {"c", "numba"}
-        PyTensor's backend for ``pm.fit``'s compiled step.
-    random_seed : int, optional
-        Seeds the starting particles and the fit.
-    progressbar : bool
 
     Returns
     -------
-    posterior : xarray.Dataset
-        The particles, dims ``(chain, draw, ...)``, one chain.
-    svgd : xarray.Dataset
-        ``shift`` per window (dim ``window_end``, the step it ends at); attrs ``kernel``,
+    MethodFit
+        The particles, dims ``(chain, draw, ...)``, one chain; ``sample_stats``: attr
+        ``gradient_evaluations`` (steps × particles); group ``svgd``: ``shift`` per
+        window (dim ``window_end``, the step it ends at), attrs ``kernel``,
         ``particles``, ``steps``.
 
     Examples
@@ -83,14 +84,19 @@ def fit_svgd(
     >>> with pm.Model() as model:
     ...     mu = pm.Normal("mu", 0.0, 10.0)
     ...     _ = pm.Normal("y", mu, 1.0, observed=[2.9, 3.1, 3.0])
-    >>> posterior, record = fit_svgd(model, particles=50, steps=1000, learning_rate=0.05,
-    ...                              mode="c", random_seed=1)
+    >>> from inference.backends.runtime import Runtime
+    >>> fit = fit_svgd(model, runtime=Runtime.resolve(advi_backend="c"), draws=50,
+    ...                svgd_steps=1000, learning_rate=0.05, random_seed=1)
+    >>> posterior = fit.posterior
     >>> posterior["mu"].sizes
     Frozen({'chain': 1, 'draw': 50})
     >>> bool(abs(float(posterior["mu"].mean()) - 3.0) < 0.2)
     True
     """
     require_untransformed(model, who="fit_svgd")
+    runtime = runtime or Runtime.resolve()
+    mode = "numba" if runtime.advi_mode == "jax" else runtime.advi_mode
+    particles, steps = draws, svgd_steps
     rng = np.random.default_rng(random_seed)
     start = prior_points(model, particles, rng=rng)
     movement = _Movement(window)
@@ -121,40 +127,8 @@ def fit_svgd(
             "steps": steps,
         },
     )
-    return unravel_draws(model, final[None]), record
-
-
-def fit(
-    model: pm.Model,
-    *,
-    runtime: Runtime,
-    random_seed: int,
-    progressbar: bool = False,
-    draws: int,
-    svgd_steps: int,
-    learning_rate: float,
-) -> MethodFit:
-    """Fit by :func:`fit_svgd` with ``draws`` particles; return the file's groups.
-
-    The JAX runtime has no SVGD of its own: ``pm.fit`` then runs on numba.
-
-    Returns
-    -------
-    MethodFit
-        ``sample_stats``: attr ``gradient_evaluations`` (steps × particles); group
-        ``svgd``.
-    """
-    posterior, record = fit_svgd(
-        model,
-        particles=draws,
-        steps=svgd_steps,
-        learning_rate=learning_rate,
-        mode="numba" if runtime.advi_mode == "jax" else runtime.advi_mode,
-        random_seed=random_seed,
-        progressbar=progressbar,
+    return MethodFit.without_stats(
+        unravel_draws(model, final[None]),
+        gradient_evaluations=steps * particles,
+        groups={"svgd": record},
     )
-    stats = xr.Dataset(
-        coords={"chain": posterior["chain"], "draw": posterior["draw"]},
-        attrs={"gradient_evaluations": svgd_steps * draws},
-    )
-    return MethodFit(posterior=posterior, sample_stats=stats, groups={"svgd": record})
