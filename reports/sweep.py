@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from analysis.learning_curves import CURVE_METRICS, STRIP_METRICS, SweepAnalysis
+from reports.figures.sweep import learning_curves, seed_strips, std_shrinkage
 from reports.html import ENV, display, figure_uri, table
 
 __all__ = ["render_sweep"]
@@ -38,11 +39,9 @@ def render_sweep(sweep: SweepAnalysis, *, title: str, settings: dict) -> str:
         "n_tasks": len(rows),
         "n_failed": len(sweep.failed),
         "figures": {
-            "curves": figure_uri(sweep.learning_curves(sweep.curves, metrics=CURVE_METRICS)),
-            "strips": figure_uri(
-                sweep.seed_strips(sweep.cube, train_size=full, metrics=STRIP_METRICS)
-            ),
-            "shrinkage": figure_uri(sweep.std_shrinkage(shrinkage)),
+            "curves": figure_uri(learning_curves(sweep.curves, metrics=CURVE_METRICS)),
+            "strips": figure_uri(seed_strips(sweep.cube, train_size=full, metrics=STRIP_METRICS)),
+            "shrinkage": figure_uri(std_shrinkage(shrinkage)),
         },
         "tables": {
             "failed": table(sweep.failed) if len(sweep.failed) else None,

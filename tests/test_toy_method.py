@@ -17,6 +17,7 @@ from scipy import stats
 
 from inference import MethodFit
 from inference.methods.declarations import Fact, Psis, Reported
+from inference.methods.options import Draws
 from inference.methods.registry import METHODS, Method, register_method
 from inference.posterior import storage
 from study.cli.parser import main
@@ -57,7 +58,7 @@ def fit_toy(model, *, runtime, random_seed, progressbar=False, draws):
 TOY = Method(
     name="toy",
     fit=fit_toy,
-    options=("draws",),
+    options=Draws,
     judged_by=Psis(),
     stores={"sample_stats": {"lp": ("chain", "draw"), "log_q": ("chain", "draw")}, "toy": {}},
     summary="a Gaussian of fixed sd around a mode (a test's toy)",

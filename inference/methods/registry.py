@@ -31,6 +31,14 @@ from inference.methods.declarations import (
     SamplerWarning,
     Table,
 )
+from inference.methods.options import (
+    ADVIOptions,
+    Draws,
+    EnsembleOptions,
+    FullRankADVIOptions,
+    NUTSOptions,
+    SVGDOptions,
+)
 
 if TYPE_CHECKING:
     from inference.methods.result import MethodFit
@@ -58,8 +66,10 @@ class Method:
         ``fit(model, *, runtime, random_seed, progressbar, **options) -> MethodFit``, or
         where it is, ``"package.module:function"``, imported when first called: the table
         itself imports no fitting code, so that reading a file needs none.
-    options : tuple of str
-        The run-configuration fields passed to ``fit`` as keyword arguments.
+    options : type
+        Its options class (:mod:`inference.methods.options`): a frozen dataclass whose
+        fields are passed to ``fit`` as keyword arguments, declared once there and taken
+        by the run configuration and the command line.
     judged_by : Psis, Movement or Chains
         How its draws are diagnosed (:mod:`inference.methods.declarations`).
     stores : mapping
@@ -74,7 +84,7 @@ class Method:
 
     name: str
     fit: Callable[..., MethodFit] | str
-    options: tuple[str, ...]
+    options: type
     judged_by: Rule
     stores: Mapping[str, Mapping[str, tuple[str, ...]]]
     summary: str
@@ -92,8 +102,8 @@ class Method:
         Parameters
         ----------
         options : mapping
-            Its options with values (:attr:`options`): ``draws``, and ``chains`` and
-            ``max_steps`` where it takes them.
+            Its options with values (the fields of :attr:`options`): ``draws``, and
+            ``chains`` and ``max_steps`` where it takes them.
         per_draw : int
             Values per draw besides its sample stats (parameters, test predictions).
 
@@ -214,7 +224,9 @@ def register_method(method: Method) -> Method:
     """Add a method to the table: ``--method``, the pipeline, the file checks and reports.
 
     A method outside this package (a toy, a plug-in) is one module that defines its fit
-    and calls this once on import. Its options must be fields of the run configuration.
+    and calls this once on import. Its options class may reuse the shared ones of
+    :mod:`inference.methods.options`; options of its own reach the run configuration
+    when it is registered before :mod:`study.config` is first imported.
 
     Raises
     ------
@@ -236,7 +248,7 @@ for _row in (
     Method(
         name="advi",
         fit="inference.methods.advi:fit_advi",
-        options=("learning_rate", "max_steps", "window", "tolerance", "draws"),
+        options=ADVIOptions,
         judged_by=Psis(),
         stores={
             "vi_history": {"loss": ("iteration",)},
@@ -247,7 +259,7 @@ for _row in (
     Method(
         name="nuts",
         fit="inference.methods.nuts:fit_nuts",
-        options=("draws", "tune", "chains", "target_accept", "nuts_init"),
+        options=NUTSOptions,
         judged_by=Chains(sampler=_NUTS_SAMPLER, warnings=_NUTS_WARNINGS),
         stores={
             "sample_stats": dict.fromkeys(
@@ -267,7 +279,7 @@ for _row in (
     Method(
         name="laplace",
         fit="inference.methods.laplace:fit_laplace",
-        options=("draws",),
+        options=Draws,
         judged_by=Psis(),
         stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
         summary="Laplace approximation (a Gaussian at a posterior mode, from a prior draw)",
@@ -276,7 +288,7 @@ for _row in (
     Method(
         name="ensemble",
         fit="inference.methods.laplace:fit_ensemble",
-        options=("draws", "chains"),
+        options=EnsembleOptions,
         judged_by=Psis(),
         stores={"sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE}},
         summary="deep ensemble: --chains Laplace approximations at modes from prior draws, mixed",
@@ -285,14 +297,7 @@ for _row in (
     Method(
         name="fullrank_advi",
         fit="inference.methods.fullrank_advi:fit_fullrank_advi",
-        options=(
-            "learning_rate",
-            "fullrank_learning_rate",
-            "max_steps",
-            "window",
-            "tolerance",
-            "draws",
-        ),
+        options=FullRankADVIOptions,
         judged_by=Psis(),
         stores={
             "vi_history": {"loss": ("iteration",)},
@@ -307,7 +312,7 @@ for _row in (
     Method(
         name="pathfinder",
         fit="inference.methods.pathfinder:fit_pathfinder",
-        options=("draws", "chains"),
+        options=EnsembleOptions,
         judged_by=Psis(group="pathfinder"),  # the pool the draws were resampled from
         stores={
             "sample_stats": {"lp": _SAMPLE},
@@ -338,7 +343,7 @@ for _row in (
     Method(
         name="smc",
         fit="inference.methods.smc:fit_smc",
-        options=("draws", "chains"),
+        options=EnsembleOptions,
         judged_by=Chains(sampler=_SMC_SAMPLER, warnings=_SMC_WARNINGS),
         stores={
             "smc": {
@@ -358,7 +363,7 @@ for _row in (
     Method(
         name="svgd",
         fit="inference.methods.svgd:fit_svgd",
-        options=("draws", "svgd_steps", "learning_rate"),
+        options=SVGDOptions,
         judged_by=Movement(
             group="svgd", variable="shift", subject="SVGD's particles", more="--svgd-steps"
         ),

@@ -15,6 +15,7 @@ import xarray as xr
 from inference.methods.registry import method_of
 from inference.model.parameters import PARAM_DIMS
 from inference.posterior.attrs import PosteriorFileError, check_attrs
+from inference.posterior.limits import DIM_LIMITS, MAX_DATA_BYTES, MAX_MAGNITUDE, OTHER_DIM_LIMIT
 
 __all__ = [
     "CONTRACT",
@@ -44,26 +45,6 @@ CONTRACT = {
     "predictions": {"p": ("chain", "draw", "test")},
     "predictions_constant_data": {"X": ("test", "feature"), "y": ("test",)},
 }
-#: Largest magnitude accepted for a parameter or a standardised input: no fit of this
-#: network comes near it, and far beyond it the analyses' densities and sums overflow.
-MAX_MAGNITUDE = 1e6
-#: Largest size accepted along each dim of a posterior file: far beyond any run of this
-#: network, small enough that no dim alone declares gigabytes. A file is held to them
-#: before it is read (:mod:`inference.posterior.hdf5_structure`) and a tree when it is written.
-DIM_LIMITS = {
-    "chain": 1_000,
-    "draw": 1_000_000,
-    "iteration": 10_000_000,
-    "feature": 1_000,
-    "hidden": 1_000,
-    "obs": 1_000_000,
-    "test": 1_000_000,
-}
-#: Largest size along a dim the contract does not name.
-OTHER_DIM_LIMIT = 1_000_000
-#: Largest total size of a file's arrays, uncompressed (512 MiB): what loading one may
-#: cost in memory. A default NUTS file holds 18 MB.
-MAX_DATA_BYTES = 2**29
 #: Prior draws are a sample of their own: their chain and draw sizes are their own.
 _OWN_SAMPLE_DIMS = {"prior"}
 
