@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.comparison.conclusion import conclusion
+from analysis.comparison.pairwise import INTERVALS, PAIRWISE
 from analysis.comparison.two_files import Comparison
 from analysis.file_analysis import RunAnalysis
 from inference.model.parameters import PARAMS
@@ -63,7 +64,9 @@ def render_comparison(
         "n_test": int(comparison.moments[0].sizes["test"]),
         "fingerprint": comparison.fingerprint,
         "conclusion": conclusion(comparison),
-        "kendall_tau": comparison.kendall_tau,
+        "kendall_tau": float(comparison.numbers["kendall_tau_importance"]),
+        "agreement": [n for n in PAIRWISE if n.group == "agreement"],
+        "derived_nulls": [n for n in INTERVALS if n.null_meaning],
         "figures": {
             "std_scatter": figure_uri(posterior.std_scatter(comparison.moments, labels=labels)),
             "reliability": figure_uri(
@@ -77,7 +80,14 @@ def render_comparison(
         "next_overlap": comparison.next_overlap,
         "tables": {
             "predictions": table(comparison.predictions, digits=4),
-            "agreement": series_table(comparison.agreement, digits=4),
+            "agreement": series_table(
+                {
+                    n.name: float(comparison.numbers[n.name])
+                    for n in PAIRWISE
+                    if n.group == "agreement"
+                },
+                digits=4,
+            ),
             "parameters": table(pd.DataFrame(parameter_rows).T),
             "importance": table(importance.to_dataframe().unstack("run"), digits=4),
             "cost": table(comparison.cost),

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from analysis.comparison.leaderboard import Leaderboard
+from analysis.comparison.pairwise import PAIRWISE
 from reports.figures import posterior, reference
 from reports.html import ENV, figure_uri, table
 
@@ -30,6 +31,7 @@ def render_leaderboard(board: Leaderboard, *, title: str) -> str:
         "reference": board.reference,
         "conclusion": board.conclusion,
         "table": table(board.table, digits=4),
+        "against": [n for n in PAIRWISE if n.column],
         "figures": {
             "cost": figure_uri(
                 reference.cost_fidelity(

@@ -21,7 +21,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from analysis.predictive.evaluator import evaluator
-from analysis.predictive.metrics import probabilistic_scores
+from analysis.predictive.metrics import accuracy, probabilistic_scores
 from analysis.predictive.scenarios import (
     SCORE_COLUMNS,
     feature_names,
@@ -150,8 +150,7 @@ def predict_file(
         y = np.concatenate(labels)
         for name in names:
             p_mean = np.concatenate(means[name])
-            accuracy = float(((p_mean > 0.5) == (y == 1)).mean())
-            result.scores[name] = {"accuracy": accuracy, **_scores(y, p_mean)}
+            result.scores[name] = {"accuracy": accuracy(p_mean, y), **_scores(y, p_mean)}
     return result
 
 

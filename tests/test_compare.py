@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from analysis.comparison.pairwise import INTERVALS, PAIRWISE
 from analysis.comparison.two_files import (
     ComparisonError,
     align_to,
@@ -31,10 +32,13 @@ def test_a_file_compared_with_itself(analyses):
     advi, _ = analyses
     comparison = compare_runs(advi, advi)
     assert comparison.labels == ("advi (A)", "advi (B)")
-    assert comparison.agreement["class_agreement"] == 1.0
-    assert comparison.agreement["mean_abs_diff"] == 0.0
-    assert comparison.agreement["std_ratio"] == pytest.approx(1.0)
-    assert comparison.kendall_tau == pytest.approx(1.0)
+    numbers = comparison.numbers
+    assert float(numbers["class_agreement"]) == 1.0
+    assert float(numbers["mean_abs_diff"]) == 0.0
+    assert float(numbers["std_ratio"]) == pytest.approx(1.0)
+    assert float(numbers["kendall_tau_importance"]) == pytest.approx(1.0)
+    for number in PAIRWISE:  # a posterior against itself: each number's own "same" value
+        assert float(numbers[number.name]) == pytest.approx(number.same), number.name
     params = comparison.parameters
     assert float(np.abs(params["w0_mean_diff"]).max()) == 0.0
     np.testing.assert_allclose(params["w0_sd_ratio"], 1.0)
@@ -165,3 +169,32 @@ def test_no_interval_without_chains(analyses):
     advi, _ = analyses
     comparison = compare_runs(advi, advi)
     assert comparison.intervals is None and comparison.reference is None
+
+
+def test_the_table_of_pairwise_numbers_gives_the_documented_json_keys():
+    """The README's keys, all read from the one table of pairwise numbers."""
+    groups = {g: {n.name for n in PAIRWISE if n.group == g} for g in ("agreement", "weights", "")}
+    assert groups["agreement"] == {
+        "class_agreement",
+        "mean_abs_diff",
+        "std_ratio",
+        "std_correlation",
+    }
+    assert groups["weights"] == {
+        "mean_sd_ratio_w0",
+        "mean_sd_ratio_w1",
+        "mean_wasserstein_w0",
+        "mean_wasserstein_w1",
+    }
+    assert groups[""] == {"kendall_tau_importance"}
+    assert {n.name for n in INTERVALS} == {"accuracy_difference", "kendall_tau_importance"} | (
+        groups["agreement"] - {"std_correlation"}
+    ) | {"mean_sd_ratio_w0", "mean_sd_ratio_w1"}
+    assert {n.column for n in PAIRWISE if n.column} == {
+        "class_agreement",
+        "mean_abs_diff",
+        "std_ratio",
+        "mean_wasserstein_w0",
+        "mean_wasserstein_w1",
+        "kendall_tau",
+    }

@@ -26,10 +26,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import f1_score
 from sklearn.neural_network import MLPClassifier
 
-from analysis.predictive.metrics import probabilistic_scores
+from analysis.predictive.metrics import accuracy, probabilistic_scores
 
 __all__ = ["BASELINES", "Baselines", "fit_baselines"]
 
@@ -140,7 +140,7 @@ def fit_baselines(
         p[name] = estimator.predict_proba(X_test)[:, 1]
         predicted = (p[name] > 0.5).astype(int)
         rows[name] = {
-            "accuracy": float(accuracy_score(y_test, predicted)),
+            "accuracy": accuracy(p[name], y_test),
             "f1_weighted": float(f1_score(y_test, predicted, average="weighted")),
             "f1_propagate": float(f1_score(y_test, predicted)),
             **probabilistic_scores(y_test, p[name]),

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.comparison.pairwise import NUMBERS, PAIRWISE
 from analysis.comparison.two_files import Comparison
 
 __all__ = ["conclusion", "headline"]
@@ -19,7 +20,6 @@ __all__ = ["conclusion", "headline"]
 def headline(comparison: Comparison) -> dict[str, Any]:
     """Pick the comparison's headline numbers, JSON-ready (keys documented in the README)."""
     a, b = comparison.labels
-    params = comparison.parameters
     return {
         "labels": [a, b],
         "test_set_sha256": comparison.fingerprint,
@@ -27,8 +27,8 @@ def headline(comparison: Comparison) -> dict[str, Any]:
             label: {k: _json_number(v) for k, v in comparison.predictions[label].items()}
             for label in (a, b)
         },
-        "agreement": comparison.agreement,
-        "kendall_tau_importance": comparison.kendall_tau,
+        "agreement": _group(comparison, "agreement"),
+        **_group(comparison, ""),
         "importance_rank": {
             label: [
                 str(f)
@@ -38,12 +38,7 @@ def headline(comparison: Comparison) -> dict[str, Any]:
             ]
             for label in (a, b)
         },
-        "weights": {
-            "mean_sd_ratio_w0": float(params["w0_sd_ratio"].mean()),
-            "mean_sd_ratio_w1": float(params["w1_sd_ratio"].mean()),
-            "mean_wasserstein_w0": float(params["w0_wasserstein"].mean()),
-            "mean_wasserstein_w1": float(params["w1_wasserstein"].mean()),
-        },
+        "weights": _group(comparison, "weights"),
         "cost": {
             label: {k: _json_number(v) for k, v in comparison.cost[label].items()}
             for label in (a, b)
@@ -53,6 +48,11 @@ def headline(comparison: Comparison) -> dict[str, Any]:
         "effect_sizes": _effects(comparison),
         "next_overlap": comparison.next_overlap,
     }
+
+
+def _group(comparison: Comparison, group: str) -> dict[str, float]:
+    """Pick the pairwise numbers the JSON writes under ``group`` (``""``: the top level)."""
+    return {n.name: float(comparison.numbers[n.name]) for n in PAIRWISE if n.group == group}
 
 
 def _effects(comparison: Comparison) -> dict[str, dict[str, dict[str, float]]] | None:
@@ -89,18 +89,6 @@ def _intervals(comparison: Comparison) -> dict[str, Any] | None:
     }
 
 
-#: How each number with an interval is named in the conclusion.
-_INTERVAL_NAMES = {
-    "accuracy_difference": "the accuracy difference",
-    "mean_abs_diff": "the mean |Δp̄|",
-    "std_ratio": "the std ratio",
-    "class_agreement": "the class agreement",
-    "mean_sd_ratio_w0": "the w0 sd ratio",
-    "mean_sd_ratio_w1": "the w1 sd ratio",
-    "kendall_tau_importance": "Kendall's τ",
-}
-
-
 def _interval_line(comparison: Comparison) -> str:
     table = comparison.intervals
     if table is None:
@@ -109,11 +97,11 @@ def _interval_line(comparison: Comparison) -> str:
             "chains, so the reference's own Monte Carlo error is unknown."
         )
     chains = ", ".join(
-        f"{_INTERVAL_NAMES[name]} {row['value']:.4f} ± {1.96 * row['se']:.4f}"
+        f"{NUMBERS[name].label} {row['value']:.4f} ± {1.96 * row['se']:.4f}"
         for name, row in table.iterrows()
     )
-    beyond = [_INTERVAL_NAMES[n] for n in table.index[table["exceeds"].astype(bool)]]
-    within = [_INTERVAL_NAMES[n] for n in table.index[~table["exceeds"].astype(bool)]]
+    beyond = [NUMBERS[n].label for n in table.index[table["exceeds"].astype(bool)]]
+    within = [NUMBERS[n].label for n in table.index[~table["exceeds"].astype(bool)]]
     verdict = (
         f"Beyond the reference's own spread: {', '.join(beyond) or 'none'}; within it "
         f"(not distinguishable from the reference's Monte Carlo error): "
@@ -139,27 +127,27 @@ def _gradient_clause(cost: pd.DataFrame, *, labels: tuple[str, str]) -> str:
 def conclusion(comparison: Comparison) -> list[str]:
     """Write a few sentences off the numbers: how the two runs differ, and by how much."""
     a, b = comparison.labels
-    m, agree, cost = comparison.predictions, comparison.agreement, comparison.cost
-    params = comparison.parameters
+    m, cost = comparison.predictions, comparison.cost
+    n = {str(name): float(value) for name, value in comparison.numbers.items()}
     better = a if m.loc["accuracy", a] > m.loc["accuracy", b] else b
     lines = [
         f"Test accuracy at threshold 0.5: {a} {m.loc['accuracy', a]:.4f}, "
         f"{b} {m.loc['accuracy', b]:.4f} ({better} higher by "
         f"{abs(m.loc['accuracy', a] - m.loc['accuracy', b]):.4f}); weighted F1 "
         f"{m.loc['f1_weighted', a]:.4f} vs {m.loc['f1_weighted', b]:.4f}.",
-        f"The two give the same class to {agree['class_agreement']:.1%} of the test "
+        f"The two give the same class to {n['class_agreement']:.1%} of the test "
         f"simulations; their mean predicted probabilities differ by "
-        f"{agree['mean_abs_diff']:.4f} on average.",
-        f"{a}'s mean predictive std is {agree['std_ratio']:.2f} × {b}'s "
-        f"(correlation of the per-simulation stds {agree['std_correlation']:.2f}).",
+        f"{n['mean_abs_diff']:.4f} on average.",
+        f"{a}'s mean predictive std is {n['std_ratio']:.2f} × {b}'s "
+        f"(correlation of the per-simulation stds {n['std_correlation']:.2f}).",
         f"After aligning hidden units, {a}'s posterior sd of the input weights w0 is on "
-        f"average {float(params['w0_sd_ratio'].mean()):.2f} × {b}'s, and of the output "
-        f"weights w1 {float(params['w1_sd_ratio'].mean()):.2f} ×.",
+        f"average {n['mean_sd_ratio_w0']:.2f} × {b}'s, and of the output "
+        f"weights w1 {n['mean_sd_ratio_w1']:.2f} ×.",
         f"Predictive std as a detector of misclassified cases (ROC AUC): "
         f"{a} {m.loc['std_error_auc', a]:.2f}, {b} {m.loc['std_error_auc', b]:.2f}.",
         f"Log loss {m.loc['log_loss', a]:.3f} vs {m.loc['log_loss', b]:.3f}; expected "
         f"calibration error {m.loc['ece', a]:.3f} vs {m.loc['ece', b]:.3f}.",
-        f"Feature-importance rankings agree with Kendall's τ = {comparison.kendall_tau:.2f}.",
+        f"Feature-importance rankings agree with Kendall's τ = {n['kendall_tau_importance']:.2f}.",
         f"Fit time {cost.loc['fit_seconds', a]:.1f} s vs {cost.loc['fit_seconds', b]:.1f} s "
         f"({cost.loc['fit_seconds', b] / cost.loc['fit_seconds', a]:.1f}× for {b})"
         + _gradient_clause(cost, labels=(a, b))

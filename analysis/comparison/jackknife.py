@@ -29,7 +29,9 @@ def leave_one_chain_out(
     ----------
     statistic : callable
         ``statistic(chains) -> {name: value}``: the numbers computed from the listed
-        chains (positions) of the reference only.
+        chains (positions) of the reference only; any mapping of names to scalars, an
+        :class:`xarray.Dataset` of scalar variables included
+        (:func:`analysis.comparison.pairwise.pairwise_numbers`).
     chains : int
         The reference's number of chains (at least 2).
 
@@ -55,8 +57,8 @@ def leave_one_chain_out(
     """
     if chains < 2:
         raise ValueError(f"the jackknife needs at least 2 chains, got {chains}")
-    full = dict(statistic(list(range(chains))))
-    left_out = [dict(statistic([c for c in range(chains) if c != k])) for k in range(chains)]
+    full = _floats(statistic(list(range(chains))))
+    left_out = [_floats(statistic([c for c in range(chains) if c != k])) for k in range(chains)]
     rows = {}
     for name, value in full.items():
         values = np.array([row[name] for row in left_out], dtype=float)
@@ -68,6 +70,10 @@ def leave_one_chain_out(
             "upper": value + Z95 * se,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _floats(numbers: Mapping) -> dict[str, float]:
+    return {str(name): float(value) for name, value in numbers.items()}
 
 
 def exceeds_spread(table: pd.DataFrame, nulls: Mapping[str, float]) -> pd.DataFrame:

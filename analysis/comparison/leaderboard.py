@@ -1,11 +1,11 @@
 """A leaderboard: every method's posterior file scored against one reference.
 
 Each file is compared with the reference by :func:`analysis.comparison.two_files.compare_runs`, so
-every number is the two-file comparison's, with the intervals from the reference's own
-chains (:func:`analysis.comparison.two_files.reference_intervals`); the leaderboard gathers them in
-one
-table and says, from the numbers, which methods' predictions lie within the reference's
-own spread and which is the cheapest of those.
+every number is the two-file comparison's (:func:`analysis.comparison.pairwise.pairwise_numbers`
+of the file against the reference: the leaderboard is their N-way case), with the intervals from
+the reference's own chains (:func:`analysis.comparison.two_files.reference_intervals`); the
+leaderboard gathers them in one table and says, from the numbers, which methods' predictions lie
+within the reference's own spread and which is the cheapest of those.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
+from analysis.comparison.pairwise import PAIRWISE, point_numbers
 from analysis.comparison.two_files import Comparison, compare_runs
 from analysis.diagnostics.approximation import ApproximationDiagnostics
 from analysis.file_analysis import RunAnalysis
@@ -76,16 +78,13 @@ def _row(comparison: Comparison, run: RunAnalysis, *, side: int) -> dict:
     }
 
 
+def _columns(numbers: xr.Dataset) -> dict[str, float]:
+    """Pick the pairwise numbers the leaderboard shows, under their column names."""
+    return {n.column: float(numbers[n.name]) for n in PAIRWISE if n.column and n.name in numbers}
+
+
 def _against(comparison: Comparison) -> dict:
-    params, agreement = comparison.parameters, comparison.agreement
-    row = {
-        "class_agreement": agreement["class_agreement"],
-        "mean_abs_diff": agreement["mean_abs_diff"],
-        "std_ratio": agreement["std_ratio"],
-        "mean_wasserstein_w0": float(params["w0_wasserstein"].mean()),
-        "mean_wasserstein_w1": float(params["w1_wasserstein"].mean()),
-        "kendall_tau": comparison.kendall_tau,
-    }
+    row = _columns(comparison.numbers)
     intervals = comparison.intervals
     if intervals is not None and comparison.reference == comparison.labels[1]:
         mad = intervals.loc["mean_abs_diff"]
@@ -103,11 +102,11 @@ def _baseline_rows(baselines: Baselines, reference: RunAnalysis) -> dict[str, di
     rows = {}
     for name, scores in baselines.table.iterrows():
         p = baselines.p.sel(baseline=name).to_numpy()
-        rows[f"{name} (baseline)"] = {m: float(scores[m]) for m in METRICS} | {
-            "fit_seconds": float(scores["fit_seconds"]),
-            "class_agreement": float(np.mean((p > 0.5) == (p_ref > 0.5))),
-            "mean_abs_diff": float(np.mean(np.abs(p - p_ref))),
-        }
+        rows[f"{name} (baseline)"] = (
+            {m: float(scores[m]) for m in METRICS}
+            | {"fit_seconds": float(scores["fit_seconds"])}
+            | _columns(point_numbers(p, p_ref))
+        )
     return rows
 
 
@@ -131,8 +130,9 @@ def leaderboard(
         is named by its method with "(reference)".
     baselines : Baselines, optional
         Non-Bayesian baselines (:func:`analysis.comparison.baselines.fit_baselines`), added as rows
-        named "NAME (baseline)": their test metrics, agreement and mean |Δp̄| with the
-        reference; no weight-space columns.
+        named "NAME (baseline)": their test metrics and the numbers two mean predictions
+        give against the reference's (:func:`analysis.comparison.pairwise.point_numbers`);
+        no weight-space columns.
 
     Returns
     -------
@@ -164,15 +164,7 @@ def leaderboard(
     first = next(iter(comparisons.values()), None)
     own = _row(first, reference, side=1) if first else {}
     floor = rows[labels[0]].get("mean_abs_diff_null", np.nan) if labels else np.nan
-    own |= {
-        "class_agreement": 1.0,
-        "mean_abs_diff": 0.0,
-        "std_ratio": 1.0,
-        "mean_wasserstein_w0": 0.0,
-        "mean_wasserstein_w1": 0.0,
-        "kendall_tau": 1.0,
-        "mean_abs_diff_null": floor,
-    }
+    own |= {n.column: n.same for n in PAIRWISE if n.column} | {"mean_abs_diff_null": floor}
     extra = _baseline_rows(baselines, reference) if baselines is not None else {}
     table = pd.DataFrame.from_dict({ref_label: own, **rows, **extra}, orient="index")
     conclusion = _conclusion(table.drop(index=list(extra)), ref_label) + _baseline_line(

@@ -2,10 +2,10 @@
 
 :func:`compare_runs` takes the two files' analyses (:class:`~analysis.file_analysis.RunAnalysis`),
 whose predictive moments, aligned posteriors, importances and diagnostics are computed
-once, and adds what needs both: agreement, parameter distances after matching hidden
-units across the files, Kendall's τ of the rankings, cost. :mod:`analysis.comparison.conclusion`
-turns
-the result into numbers and sentences.
+once, and adds what needs both: the numbers of one posterior against the other
+(:func:`analysis.comparison.pairwise.pairwise_numbers`), per-weight distances after matching
+hidden units across the files, both importance rankings, cost.
+:mod:`analysis.comparison.conclusion` turns the result into JSON and sentences.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.stats import kendalltau, wasserstein_distance
 from sklearn.metrics import f1_score, roc_auc_score
 
-from analysis.comparison.pairwise import align_to, prediction_agreement, sd_ratio
+from analysis.comparison.pairwise import align_to, pairwise_numbers, sd_ratio, wasserstein
 from analysis.comparison.reference_error import reference_intervals
 from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.file_analysis import RunAnalysis
@@ -34,8 +33,8 @@ __all__ = [
     "align_to",
     "check_comparable",
     "compare_runs",
+    "pairwise_numbers",
     "parameter_comparison",
-    "prediction_agreement",
     "reference_intervals",
     "test_set_fingerprint",
 ]
@@ -127,21 +126,14 @@ def parameter_comparison(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
         xa, xb = pa[name], pb[name]
         out[f"{name}_mean_diff"] = xa.mean(SAMPLE_DIMS) - xb.mean(SAMPLE_DIMS)
         out[f"{name}_sd_ratio"] = sd_ratio(xa, xb)
-        out[f"{name}_wasserstein"] = xr.apply_ufunc(
-            wasserstein_distance,
-            xa.stack(sample=SAMPLE_DIMS),
-            xb.stack(sample=SAMPLE_DIMS),
-            input_core_dims=[["sample"], ["sample"]],
-            exclude_dims={"sample"},
-            vectorize=True,
-        )
+        out[f"{name}_wasserstein"] = wasserstein(xa, xb)
     return xr.Dataset(out)
 
 
 def importance_comparison(
     summaries: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str], order: list[str]
-) -> tuple[xr.Dataset, float]:
-    """Both runs' permutation importances, and Kendall's τ between their rankings.
+) -> xr.Dataset:
+    """Both runs' permutation importances side by side.
 
     Parameters
     ----------
@@ -154,17 +146,13 @@ def importance_comparison(
 
     Returns
     -------
-    summary : xarray.Dataset
+    xarray.Dataset
         Both summaries stacked along a new dim ``run`` (coords ``labels``), features in
         file order.
-    tau : float
-        Kendall's τ between the two mean F1 drops (1: same ranking).
     """
     summaries = [s.sortby("feature") for s in summaries]
     both = xr.concat(summaries, dim="run", combine_attrs="drop_conflicts").sel(feature=order)
-    both = both.assign_coords(run=list(labels))
-    tau = kendalltau(summaries[0]["f1_drop"], summaries[1]["f1_drop"]).statistic
-    return both, float(tau)
+    return both.assign_coords(run=list(labels))
 
 
 def _gradient_evaluations(tree: xr.DataTree) -> float:
@@ -193,6 +181,8 @@ def cost_table(runs: tuple[RunAnalysis, ...], *, labels: tuple[str, ...]) -> pd.
 class Comparison:
     """Results of :func:`compare_runs`.
 
+    ``numbers``: every number of A against B
+    (:func:`analysis.comparison.pairwise.pairwise_numbers`, one scalar variable each);
     ``intervals``: :func:`reference_intervals`' table (None without a reference of two
     or more chains), ``reference`` the label of the run whose chains it varies;
     ``chains``: per run with Markov chains, how far its pooled prediction can be trusted
@@ -205,12 +195,11 @@ class Comparison:
 
     labels: tuple[str, str]
     predictions: pd.DataFrame
-    agreement: dict[str, float]
+    numbers: xr.Dataset
     moments: tuple[xr.Dataset, xr.Dataset]
     reliability: tuple[xr.Dataset, xr.Dataset]
     parameters: xr.Dataset
     importance: xr.Dataset
-    kendall_tau: float
     cost: pd.DataFrame
     fingerprint: str
     reference: str | None = None
@@ -249,7 +238,7 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis, *, answers: bool = True) -> Com
     >>> comparison = compare_runs(*runs)
     >>> comparison.labels
     ('advi', 'nuts')
-    >>> 0 <= comparison.agreement["class_agreement"] <= 1
+    >>> 0 <= float(comparison.numbers["class_agreement"]) <= 1
     True
     """
     check_comparable(a.tree, b.tree)
@@ -257,19 +246,16 @@ def compare_runs(a: RunAnalysis, b: RunAnalysis, *, answers: bool = True) -> Com
     if labels[0] == labels[1]:
         labels = (f"{labels[0]} (A)", f"{labels[1]} (B)")
     order = [str(f) for f in a.tree["predictions_constant_data"]["feature"].values]
-    importance, tau = importance_comparison(
-        (a.importance, b.importance), labels=labels, order=order
-    )
+    importance = importance_comparison((a.importance, b.importance), labels=labels, order=order)
     intervals = reference_intervals(a, b)
     return Comparison(
         labels=labels,
         predictions=prediction_table((a, b), labels=labels),
-        agreement=prediction_agreement(a.predictive, b.predictive),
+        numbers=pairwise_numbers(a, b),
         moments=(a.predictive, b.predictive),
         reliability=(a.reliability, b.reliability),
         parameters=parameter_comparison(a.aligned, b.aligned),
         importance=importance,
-        kendall_tau=tau,
         cost=cost_table((a, b), labels=labels),
         fingerprint=test_set_fingerprint(a.tree),
         reference=None if intervals is None else labels["ab".index(intervals[0])],

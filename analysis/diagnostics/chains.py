@@ -33,7 +33,7 @@ from analysis.diagnostics.modes import (
     stacking_weights,
 )
 from analysis.predictive.evaluator import training_loglik
-from analysis.predictive.metrics import SAMPLE_DIMS
+from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
 from inference.methods.registry import METHODS
 
 __all__ = [
@@ -238,7 +238,7 @@ def chain_table(p: xr.DataArray, y: np.ndarray, *, weights: np.ndarray) -> pd.Da
     ess = chain_ess(p)
     table = per_chain_convergence(p, ess=ess)
     means = p.mean("draw").transpose("chain", ...).to_numpy()
-    table["accuracy"] = np.mean((means > 0.5) == (y == 1), axis=1)
+    table["accuracy"] = accuracy(means, y)
     table["mode"] = group_modes(p, ess=ess)
     table["stacking weight"] = weights
     return table

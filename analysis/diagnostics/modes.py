@@ -29,7 +29,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from sklearn.metrics import log_loss
 
-from analysis.predictive.metrics import SAMPLE_DIMS
+from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
 
 __all__ = [
     "CHAIN_RHAT_MAX",
@@ -191,7 +191,7 @@ def saturation(
         for k in range(chains):
             pooled = cumulative[k] / (k + 1)
             scores[k] += (
-                np.mean((pooled > 0.5) == (y == 1)),
+                accuracy(pooled, y),
                 log_loss(y, np.clip(pooled, 1e-12, 1 - 1e-12), labels=[0, 1]),
                 np.mean(np.abs(pooled - everything)),
                 np.mean((pooled > 0.5) == (everything > 0.5)),

@@ -7,7 +7,6 @@ import pandas as pd
 import xarray as xr
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import (
-    accuracy_score,
     brier_score_loss,
     classification_report,
     confusion_matrix,
@@ -47,6 +46,38 @@ def predictive_moments(tree: xr.DataTree, *, chains: list[int] | None = None) ->
     )
 
 
+def accuracy(
+    p_mean: np.ndarray | xr.DataArray, y: np.ndarray | xr.DataArray, *, threshold: float = 0.5
+) -> float | np.ndarray:
+    """Share of test simulations classed correctly when propagating means ``p_mean > threshold``.
+
+    Parameters
+    ----------
+    p_mean : array-like
+        Mean predicted probabilities, the test simulations along the last axis (more
+        leading axes, e.g. one row per chain, give one accuracy each).
+    y : array-like
+        The true labels (1: propagates), along the same last axis.
+    threshold : float
+        A simulation is classed as propagating when its mean probability exceeds it.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        A float for one prediction, else one accuracy per leading index.
+
+    Examples
+    --------
+    >>> accuracy(np.array([0.9, 0.2, 0.6, 0.5]), np.array([1, 0, 0, 1]))
+    0.5
+    >>> accuracy(np.array([[0.9, 0.2], [0.1, 0.8]]), np.array([1, 0])).tolist()
+    [1.0, 0.0]
+    """
+    correct = (np.asarray(p_mean) > threshold) == (np.asarray(y) == 1)
+    score = np.mean(correct, axis=-1)
+    return float(score) if np.ndim(score) == 0 else score
+
+
 def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> dict[str, float]:
     """Accuracy, weighted F1 and mean predictive std on the test set.
 
@@ -67,7 +98,7 @@ def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> dict
     y_true = moments["y"].to_numpy()
     y_pred = (moments["mean"].to_numpy() > threshold).astype(np.int64)
     return {
-        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "accuracy": accuracy(moments["mean"], y_true, threshold=threshold),
         "f1_weighted": float(f1_score(y_true, y_pred, average="weighted")),
         "mean_std": float(moments["std"].mean()),
     }
@@ -124,9 +155,9 @@ def classification_tables(
     report = classification_report(
         y, y_pred, labels=[0, 1], target_names=list(CLASSES), output_dict=True, zero_division=0
     )
-    accuracy = report.pop("accuracy")
+    correct = report.pop("accuracy")  # the report's own, as sklearn prints it
     table = pd.DataFrame(report).T
-    table.loc["accuracy"] = [np.nan, np.nan, accuracy, table.loc["weighted avg", "support"]]
+    table.loc["accuracy"] = [np.nan, np.nan, correct, table.loc["weighted avg", "support"]]
     return confusion, table.astype({"support": "int64"})
 
 
