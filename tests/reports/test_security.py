@@ -19,7 +19,7 @@ import pytest
 from analysis.file_analysis import analyse_run
 from inference.posterior import storage
 from study.reporting import write_comparison, write_report
-from tests.test_report import _browser
+from tests.reports.test_report import _browser
 
 PAYLOADS = {
     "script": "<script>window.__xss = 1; alert(1)</script>",
@@ -27,7 +27,7 @@ PAYLOADS = {
     "svg": "<svg onload=window.__xss=3>",
     "name": '"><img src=x onerror=window.__xss=4>',  # no slash: a valid netCDF name too
 }
-PACKAGES = ("study", "inference", "analysis", "reports")
+PACKAGES = ("study", "inference", "analysis", "reports", "common")
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_loading_never_unpickles_or_evaluates(hostile_file, tmp_path, monkeypatc
 
 
 def _source_files():
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     return sorted(p for package in PACKAGES for p in (root / package).rglob("*.py"))
 
 

@@ -1,8 +1,8 @@
 """The reorganisation of issue 14 changed no result: the same seed and options give the
 same posterior arrays as the code before it (commit 2903522).
 
-``tests/data/reference_fits.json`` holds digests (size, sum, sum of squares and seven
-elements) of every array of a tiny ADVI and a tiny NUTS fit with the default backends,
+``tests/inference/methods/data/reference_fits.json`` holds digests (size, sum, sum of squares and
+seven elements) of every array of a tiny ADVI and a tiny NUTS fit with the default backends,
 recorded with that commit's ``study.pipeline.fit_posterior(method, synthetic, TINY)``,
 and the environment they were recorded in.
 

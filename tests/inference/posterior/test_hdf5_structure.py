@@ -19,7 +19,7 @@ from inference.posterior import storage
 from inference.posterior.attrs import PosteriorFileError
 from inference.posterior.contract import DIM_LIMITS
 from inference.testing import tiny_posterior_file
-from tests.hdf5_attacks import ATTACKS, REACHING, TARGET, shape_of
+from tests.inference.posterior.hdf5_attacks import ATTACKS, REACHING, TARGET, shape_of
 
 
 @pytest.fixture(scope="module")
