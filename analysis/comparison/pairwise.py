@@ -12,16 +12,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
-from scipy.stats import kendalltau, wasserstein_distance
 
-from analysis.diagnostics.modes import pooled_mcse
-from analysis.parameters.alignment import HIDDEN_VARS, match_units, unit_vectors
-from analysis.predictive.metrics import SAMPLE_DIMS, accuracy, predictive_moments
+from analysis.comparison.measures import (
+    MeanPair,
+    Pair,
+    accuracy_difference,
+    class_agreement,
+    exact_run_mean_abs_diff,
+    kendall_tau,
+    mean_abs_diff,
+    mean_sd_ratio,
+    mean_wasserstein,
+    std_correlation,
+    std_ratio,
+)
 
 if TYPE_CHECKING:
     from analysis.file_analysis import RunAnalysis
@@ -31,147 +39,9 @@ __all__ = [
     "NUMBERS",
     "PAIRWISE",
     "PairwiseNumber",
-    "align_to",
     "pairwise_numbers",
     "point_numbers",
-    "sd_ratio",
-    "wasserstein",
 ]
-
-
-def align_to(reference: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
-    """Relabel ``other``'s hidden units (all chains) to match ``reference``'s.
-
-    Both are posteriors whose chains are already aligned among themselves
-    (:func:`analysis.parameters.alignment.align_hidden_units`); ``other``'s pooled units are
-    matched to ``reference``'s pooled units by the assignment problem.
-    """
-    ref_units = unit_vectors(reference).mean("chain").to_numpy()
-    other_units = unit_vectors(other).mean("chain").to_numpy()
-    order = match_units(ref_units, other_units)
-    aligned = other.copy()
-    for name in HIDDEN_VARS:
-        aligned[name] = other[name].isel(hidden=order).assign_coords(hidden=other["hidden"])
-    return aligned
-
-
-def sd_ratio(xa: xr.DataArray, xb: xr.DataArray) -> xr.DataArray:
-    """Posterior sd of each element under ``a`` over that under ``b`` (aligned units)."""
-    return xa.std(SAMPLE_DIMS) / xb.std(SAMPLE_DIMS)
-
-
-def wasserstein(xa: xr.DataArray, xb: xr.DataArray) -> xr.DataArray:
-    """Wasserstein-1 distance between the two marginals of each element (aligned units).
-
-    Examples
-    --------
-    >>> x = xr.DataArray(np.zeros((1, 4, 2)), dims=("chain", "draw", "weight"))
-    >>> wasserstein(x, x + 1).values.tolist()
-    [1.0, 1.0]
-    """
-    return xr.apply_ufunc(
-        wasserstein_distance,
-        xa.stack(sample=SAMPLE_DIMS),
-        xb.stack(sample=SAMPLE_DIMS),
-        input_core_dims=[["sample"], ["sample"]],
-        exclude_dims={"sample"},
-        vectorize=True,
-    )
-
-
-class _Pair:
-    """What the numbers of ``a`` against ``b`` read, each computed once, when first read.
-
-    ``chains``: per run, the positions of the chains kept, or None for all of them, read
-    from the run's own pooled summaries (:class:`~analysis.file_analysis.RunAnalysis`).
-    """
-
-    def __init__(self, runs: tuple[RunAnalysis, RunAnalysis], chains: tuple) -> None:
-        self.runs, self.chains = runs, chains
-
-    def _each(self, pooled: Callable, kept: Callable) -> tuple:
-        return tuple(
-            pooled(run) if keep is None else kept(run, keep)
-            for run, keep in zip(self.runs, self.chains, strict=True)
-        )
-
-    @cached_property
-    def moments(self) -> tuple[xr.Dataset, xr.Dataset]:
-        """Each run's predictive mean, std and labels (:func:`predictive_moments`)."""
-        return self._each(
-            lambda run: run.predictive,
-            lambda run, keep: predictive_moments(run.tree, chains=keep),
-        )
-
-    @cached_property
-    def means(self) -> tuple[np.ndarray, np.ndarray]:
-        """Each run's mean prediction per test simulation."""
-        return tuple(m["mean"].to_numpy() for m in self.moments)
-
-    @cached_property
-    def weights(self) -> tuple[xr.Dataset, xr.Dataset]:
-        """Both posteriors, hidden units aligned: ``b``'s matched to ``a``'s."""
-        pa, pb = self._each(lambda run: run.aligned, lambda run, keep: run.aligned.isel(chain=keep))
-        return pa, align_to(pa, pb)
-
-    @cached_property
-    def drops(self) -> tuple[xr.DataArray, xr.DataArray]:
-        """Each run's mean F1 drop per feature (permutation importance), features sorted."""
-        drops = self._each(
-            lambda run: run.importance["f1_drop"],
-            lambda run, keep: run.importance_chains.isel(chain=keep).mean("chain"),
-        )
-        return tuple(d.sortby("feature") for d in drops)
-
-
-class _Means:
-    """Two mean predictions standing in for a pair of posteriors (``point`` numbers only)."""
-
-    def __init__(self, means: tuple[np.ndarray, np.ndarray]) -> None:
-        self.means = means
-
-
-def _accuracy_difference(pair: _Pair) -> float:
-    ma, mb = pair.moments
-    return accuracy(ma["mean"], ma["y"]) - accuracy(mb["mean"], mb["y"])
-
-
-def _mean_abs_diff(pa: np.ndarray, pb: np.ndarray) -> float:
-    return float(np.mean(np.abs(pa - pb)))
-
-
-def _class_agreement(pa: np.ndarray, pb: np.ndarray) -> float:
-    return float(np.mean((pa > 0.5) == (pb > 0.5)))
-
-
-def _stds(pair: _Pair) -> tuple[np.ndarray, np.ndarray]:
-    return tuple(m["std"].to_numpy() for m in pair.moments)
-
-
-def _std_ratio(pair: _Pair) -> float:
-    sa, sb = _stds(pair)
-    return float(sa.mean() / sb.mean())
-
-
-def _std_correlation(pair: _Pair) -> float:
-    return float(np.corrcoef(*_stds(pair))[0, 1])
-
-
-def _mean_sd_ratio(name: str) -> Callable[[_Pair], float]:
-    return lambda pair: float(sd_ratio(*(p[name] for p in pair.weights)).mean())
-
-
-def _mean_wasserstein(name: str) -> Callable[[_Pair], float]:
-    return lambda pair: float(wasserstein(*(p[name] for p in pair.weights)).mean())
-
-
-def _kendall_tau(pair: _Pair) -> float:
-    return float(kendalltau(*pair.drops).statistic)
-
-
-def _exact_run_mean_abs_diff(reference: xr.DataTree) -> float:
-    """√(2/π) × the reference's mean chain-to-chain Monte Carlo error: an exact run's |Δp̄|."""
-    return float(np.sqrt(2 / np.pi) * pooled_mcse(reference["predictions"]["p"]).mean())
 
 
 @dataclass(frozen=True)
@@ -210,7 +80,7 @@ class PairwiseNumber:
     label: str
     meaning: str
     same: float
-    compute: Callable[[_Pair], float]
+    compute: Callable[[Pair], float]
     null: float | Callable[[xr.DataTree], float] | None = None
     null_meaning: str = ""
     point: bool = False
@@ -222,7 +92,7 @@ class PairwiseNumber:
         return float(self.null(reference) if callable(self.null) else self.null)
 
 
-def _of_means(function: Callable[[np.ndarray, np.ndarray], float]) -> Callable[[_Pair], float]:
+def _of_means(function: Callable[[np.ndarray, np.ndarray], float]) -> Callable[[Pair], float]:
     return lambda pair: function(*pair.means)
 
 
@@ -233,7 +103,7 @@ PAIRWISE = (
         "the accuracy difference",
         "test accuracy of A minus that of B, threshold 0.5",
         0.0,
-        _accuracy_difference,
+        accuracy_difference,
         null=0.0,
     ),
     PairwiseNumber(
@@ -241,7 +111,7 @@ PAIRWISE = (
         "the class agreement",
         "share of test simulations given the same class at 0.5",
         1.0,
-        _of_means(_class_agreement),
+        _of_means(class_agreement),
         null=1.0,
         point=True,
         group="agreement",
@@ -253,8 +123,8 @@ PAIRWISE = (
         "mean |p̄_A − p̄_B| over the test simulations (average total variation distance of the "
         "two predictive distributions)",
         0.0,
-        _of_means(_mean_abs_diff),
-        null=_exact_run_mean_abs_diff,
+        _of_means(mean_abs_diff),
+        null=exact_run_mean_abs_diff,
         null_meaning="√(2/π) × the reference's mean chain-to-chain Monte Carlo error",
         point=True,
         group="agreement",
@@ -265,7 +135,7 @@ PAIRWISE = (
         "the std ratio",
         "mean predictive std of A over that of B",
         1.0,
-        _std_ratio,
+        std_ratio,
         null=1.0,
         group="agreement",
         column="std_ratio",
@@ -275,7 +145,7 @@ PAIRWISE = (
         "the correlation of the stds",
         "Pearson correlation of the per-simulation predictive stds",
         1.0,
-        _std_correlation,
+        std_correlation,
         group="agreement",
     ),
     *(
@@ -285,7 +155,7 @@ PAIRWISE = (
             f"mean over {name}'s weights of the posterior sd under A over that under B, "
             "hidden units aligned",
             1.0,
-            _mean_sd_ratio(name),
+            mean_sd_ratio(name),
             null=1.0,
             group="weights",
         )
@@ -298,7 +168,7 @@ PAIRWISE = (
             f"mean over {name}'s weights of the Wasserstein-1 distance between A's and B's "
             "marginals, hidden units aligned",
             0.0,
-            _mean_wasserstein(name),
+            mean_wasserstein(name),
             group="weights",
             column=f"mean_wasserstein_{name}",
         )
@@ -309,7 +179,7 @@ PAIRWISE = (
         "Kendall's τ",
         "Kendall's τ between the two rankings of mean F1 drop (permutation importance)",
         1.0,
-        _kendall_tau,
+        kendall_tau,
         null=1.0,
         group="",
         column="kendall_tau",
@@ -367,7 +237,7 @@ def pairwise_numbers(
     0.0
     """
     wanted = [n for n in PAIRWISE if names is None or n.name in names]
-    pair = _Pair((a, b), (chains_a, chains_b))
+    pair = Pair((a, b), (chains_a, chains_b))
     return _dataset({number.name: number.compute(pair) for number in wanted})
 
 
@@ -381,4 +251,4 @@ def point_numbers(p_a: np.ndarray, p_b: np.ndarray) -> xr.Dataset:
     {'class_agreement': 0.5, 'mean_abs_diff': 0.2}
     """
     means = (np.asarray(p_a), np.asarray(p_b))
-    return _dataset({n.name: n.compute(_Means(means)) for n in PAIRWISE if n.point})
+    return _dataset({n.name: n.compute(MeanPair(means)) for n in PAIRWISE if n.point})

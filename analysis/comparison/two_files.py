@@ -18,7 +18,8 @@ import pandas as pd
 import xarray as xr
 from sklearn.metrics import f1_score, roc_auc_score
 
-from analysis.comparison.pairwise import align_to, pairwise_numbers, sd_ratio, wasserstein
+from analysis.comparison.measures import align_to, sd_ratio, wasserstein
+from analysis.comparison.pairwise import pairwise_numbers
 from analysis.comparison.reference_error import reference_intervals
 from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.file_analysis import RunAnalysis
