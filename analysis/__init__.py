@@ -22,7 +22,7 @@ _WHERE = {
     "permutation_importance": "analysis.parameters.importance",
     "prediction_ess": "analysis.diagnostics.by_draw_kind",
     "predictive_moments": "analysis.predictive.metrics",
-    "RunAnalysis": "analysis.file_analysis",
+    "FileAnalysis": "analysis.file_analysis",
 }
 
 __all__ = sorted(_WHERE)

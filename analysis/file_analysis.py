@@ -25,7 +25,7 @@ from analysis.predictive.metrics import (
     probabilistic_scores,
     reliability,
 )
-from analysis.response.summary import Answers, answers
+from analysis.response.summary import ResponseSummary, answers
 
 #: JSON attrs of a posterior file, decoded for display.
 _JSON_ATTRS = ("config", "data_sha256", "library_versions")
@@ -43,7 +43,7 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class RunAnalysis:
+class FileAnalysis:
     """Results of :func:`analyse_run`; every field is computed from the file alone.
 
     ``tree`` is the file analysed; ``aligned`` its posterior with hidden units aligned
@@ -77,7 +77,7 @@ class RunAnalysis:
     random_state: int = 0
 
     @cached_property
-    def answers(self) -> Answers:
+    def answers(self) -> ResponseSummary:
         """The response curves, maps and next simulations (see :func:`answers`)."""
         order = [str(f) for f in self.importance["feature"].values]
         return answers(self.tree, order=order, random_state=self.random_state, network=self.network)
@@ -117,7 +117,7 @@ def _thresholds(tree: xr.DataTree, predictive: xr.Dataset, network) -> list[Thre
     ]
 
 
-def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0) -> RunAnalysis:
+def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0) -> FileAnalysis:
     """Run every analysis of the report on one posterior file.
 
     Parameters
@@ -131,7 +131,7 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
 
     Returns
     -------
-    RunAnalysis
+    FileAnalysis
 
     Examples
     --------
@@ -175,4 +175,4 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
         network=network,
         random_state=random_state,
     )
-    return RunAnalysis(**fields, seconds=time.perf_counter() - start)
+    return FileAnalysis(**fields, seconds=time.perf_counter() - start)

@@ -8,7 +8,7 @@ import pandas as pd
 from analysis.comparison.conclusion import conclusion
 from analysis.comparison.pairwise import INTERVALS, PAIRWISE
 from analysis.comparison.two_files import Comparison
-from analysis.file_analysis import RunAnalysis
+from analysis.file_analysis import FileAnalysis
 from inference.model.parameters import PARAMS
 from reports.figures import posterior
 from reports.html import ENV, figure_uri, series_table, table
@@ -28,7 +28,7 @@ _PANELS = (
 
 
 def render_comparison(
-    comparison: Comparison, runs: tuple[RunAnalysis, RunAnalysis], *, title: str
+    comparison: Comparison, runs: tuple[FileAnalysis, FileAnalysis], *, title: str
 ) -> str:
     """Render a comparison of two runs, with both runs' figures side by side.
 
@@ -36,7 +36,7 @@ def render_comparison(
     ----------
     comparison : Comparison
         From :func:`analysis.comparison.two_files.compare_runs`.
-    runs : tuple of RunAnalysis
+    runs : tuple of FileAnalysis
         The analyses of the two files, in the comparison's order.
     title : str
         Page title; escaped.

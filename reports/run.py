@@ -10,7 +10,7 @@ from analysis.diagnostics.approximation import ApproximationDiagnostics
 from analysis.diagnostics.by_draw_kind import Diagnostics
 from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.diagnostics.library_record import LibraryRecord
-from analysis.file_analysis import RunAnalysis
+from analysis.file_analysis import FileAnalysis
 from analysis.predictive.acquisition import NEXT_CANDIDATES
 from reports.figures import methods, posterior, reference, response
 from reports.html import ENV, display, figure_uri, series_table, table
@@ -98,7 +98,7 @@ def diagnostics_section(diag: Diagnostics) -> dict[str, list[Markup] | str | Non
     return _SECTIONS[type(diag)](diag)
 
 
-def response_figures(runs: dict[str, RunAnalysis]) -> dict[str, str]:
+def response_figures(runs: dict[str, FileAnalysis]) -> dict[str, str]:
     """Draw the response curves of one or more runs (overlaid), as data URIs."""
     partial = {label: r.answers.partial for label, r in runs.items()}
     ale = {label: r.answers.ale for label, r in runs.items()}
@@ -118,7 +118,7 @@ def _next_table(answers) -> Markup:
     return table(answers.next.set_index("rank")[shown], digits=3)
 
 
-def answers_context(result: RunAnalysis) -> dict:
+def answers_context(result: FileAnalysis) -> dict:
     """Lay out the response curves, maps and next simulations of one run."""
     answers = result.answers
     maps = response.response_maps(answers.maps, training=answers.training, labels=answers.labels)
@@ -136,7 +136,7 @@ def answers_context(result: RunAnalysis) -> dict:
     }
 
 
-def run_figures(result: RunAnalysis) -> dict[str, str]:
+def run_figures(result: FileAnalysis) -> dict[str, str]:
     """Draw one run's report figures, as data URIs keyed by section."""
     return {
         "prior_posterior": figure_uri(posterior.prior_posterior(result.densities)),
@@ -147,7 +147,7 @@ def run_figures(result: RunAnalysis) -> dict[str, str]:
     }
 
 
-def _balance(result: RunAnalysis) -> str:
+def _balance(result: FileAnalysis) -> str:
     """How the fit balanced the classes, from the stored configuration."""
     config = result.provenance.get("config", {})
     if "balance" not in config:
@@ -155,18 +155,18 @@ def _balance(result: RunAnalysis) -> str:
     return str(config["balance"])
 
 
-def provenance(result: RunAnalysis) -> dict[str, str]:
+def provenance(result: FileAnalysis) -> dict[str, str]:
     """Show the provenance facts of a run as text."""
     shown = {key: display(value) for key, value in result.provenance.items()}
     return shown | {"analysis time": f"{result.seconds:.1f} s"}
 
 
-def render_run(result: RunAnalysis, *, title: str) -> str:
-    """Render a :class:`~analysis.file_analysis.RunAnalysis` as one HTML page.
+def render_run(result: FileAnalysis, *, title: str) -> str:
+    """Render a :class:`~analysis.file_analysis.FileAnalysis` as one HTML page.
 
     Parameters
     ----------
-    result : RunAnalysis
+    result : FileAnalysis
         The analyses of one posterior file.
     title : str
         Page title (e.g. the file name); escaped.

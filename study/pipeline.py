@@ -2,7 +2,7 @@
 
 The method is looked up once in the method table (:data:`inference.methods.registry.METHODS`),
 the backends are resolved once (:func:`resolve_runtime`), and each file is analysed once:
-its :class:`~analysis.file_analysis.RunAnalysis` feeds its report and any comparison.
+its :class:`~analysis.file_analysis.FileAnalysis` feeds its report and any comparison.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from analysis.file_analysis import RunAnalysis
+from analysis.file_analysis import FileAnalysis
 from inference.backends.runtime import Runtime
 from inference.methods.nuts import ENSEMBLE
 from inference.methods.registry import METHODS
@@ -53,7 +53,7 @@ class RunResult:
         The posterior file written.
     report : pathlib.Path
         The HTML report written beside it.
-    analysis : RunAnalysis
+    analysis : FileAnalysis
         The analyses shown in the report (holding the file's tree).
     seconds : float
         Wall time of the whole run of this method.
@@ -62,7 +62,7 @@ class RunResult:
     method: str
     path: Path
     report: Path
-    analysis: RunAnalysis
+    analysis: FileAnalysis
     seconds: float
 
     @property

@@ -17,7 +17,7 @@ import xarray as xr
 from analysis.comparison.conclusion import headline
 from analysis.comparison.leaderboard import Leaderboard, leaderboard
 from analysis.comparison.two_files import Comparison, compare_runs
-from analysis.file_analysis import RunAnalysis, analyse_run
+from analysis.file_analysis import FileAnalysis, analyse_run
 from common.atomic import atomic_write
 from reports import render_comparison, render_run, write_html
 from reports.leaderboard import leaderboard_json, render_leaderboard
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 def write_report(
     tree: xr.DataTree, html_path: Path, *, title: str, n_repeats: int = 10
-) -> RunAnalysis:
+) -> FileAnalysis:
     """Analyse a posterior file and write its self-contained HTML report.
 
     Parameters
@@ -45,7 +45,7 @@ def write_report(
 
     Returns
     -------
-    RunAnalysis
+    FileAnalysis
         The analyses the report shows.
 
     Examples
@@ -66,7 +66,7 @@ def write_report(
 
 
 def write_comparison(
-    analyses: tuple[RunAnalysis, RunAnalysis],
+    analyses: tuple[FileAnalysis, FileAnalysis],
     *,
     html_path: Path,
     json_path: Path | None = None,
@@ -75,7 +75,7 @@ def write_comparison(
 
     Parameters
     ----------
-    analyses : tuple of RunAnalysis
+    analyses : tuple of FileAnalysis
         The two files' analyses, A then B (:func:`analysis.file_analysis.analyse_run`).
     html_path : pathlib.Path
         Where the comparison report goes.
@@ -115,9 +115,9 @@ def write_comparison(
 
 
 def write_leaderboard(
-    analyses: Sequence[RunAnalysis],
+    analyses: Sequence[FileAnalysis],
     *,
-    reference: RunAnalysis,
+    reference: FileAnalysis,
     html_path: Path,
     json_path: Path | None = None,
     baselines: bool = True,

@@ -21,7 +21,7 @@ import xarray as xr
 from analysis.comparison.pairwise import PAIRWISE, point_numbers
 from analysis.comparison.two_files import Comparison, compare_runs
 from analysis.diagnostics.approximation import ApproximationDiagnostics
-from analysis.file_analysis import RunAnalysis
+from analysis.file_analysis import FileAnalysis
 
 if TYPE_CHECKING:  # its scikit-learn models load only where baselines are fitted
     from analysis.comparison.baselines import Baselines
@@ -57,7 +57,7 @@ class Leaderboard:
     baselines: tuple[str, ...] = ()
 
 
-def _labels(runs: Sequence[RunAnalysis]) -> list[str]:
+def _labels(runs: Sequence[FileAnalysis]) -> list[str]:
     """Name the runs by method, numbered where one method appears more than once."""
     names = [run.method for run in runs]
     return [
@@ -66,7 +66,7 @@ def _labels(runs: Sequence[RunAnalysis]) -> list[str]:
     ]
 
 
-def _row(comparison: Comparison, run: RunAnalysis, *, side: int) -> dict:
+def _row(comparison: Comparison, run: FileAnalysis, *, side: int) -> dict:
     label = comparison.labels[side]
     metrics = comparison.predictions[label]
     cost = comparison.cost[label]
@@ -96,7 +96,7 @@ def _against(comparison: Comparison) -> dict:
     return row
 
 
-def _baseline_rows(baselines: Baselines, reference: RunAnalysis) -> dict[str, dict]:
+def _baseline_rows(baselines: Baselines, reference: FileAnalysis) -> dict[str, dict]:
     """Score each baseline's predictions against the reference's mean predictions."""
     p_ref = reference.predictive["mean"].to_numpy()
     rows = {}
@@ -111,9 +111,9 @@ def _baseline_rows(baselines: Baselines, reference: RunAnalysis) -> dict[str, di
 
 
 def leaderboard(
-    runs: Sequence[RunAnalysis],
+    runs: Sequence[FileAnalysis],
     *,
-    reference: RunAnalysis,
+    reference: FileAnalysis,
     labels: Sequence[str] | None = None,
     baselines: Baselines | None = None,
 ) -> Leaderboard:
@@ -121,9 +121,9 @@ def leaderboard(
 
     Parameters
     ----------
-    runs : sequence of RunAnalysis
+    runs : sequence of FileAnalysis
         The other files' analyses (:func:`analysis.file_analysis.analyse_run`).
-    reference : RunAnalysis
+    reference : FileAnalysis
         The reference's (NUTS with several chains, for intervals).
     labels : sequence of str, optional
         Names of ``runs`` (default: their methods, numbered when repeated); the reference

@@ -20,7 +20,7 @@ from analysis.parameters.alignment import HIDDEN_VARS, match_units, unit_vectors
 from analysis.predictive.metrics import SAMPLE_DIMS, accuracy, predictive_moments
 
 if TYPE_CHECKING:
-    from analysis.file_analysis import RunAnalysis
+    from analysis.file_analysis import FileAnalysis
 
 __all__ = [
     "MeanPair",
@@ -85,10 +85,10 @@ class Pair:
     """What the numbers of ``a`` against ``b`` read, each computed once, when first read.
 
     ``chains``: per run, the positions of the chains kept, or None for all of them, read
-    from the run's own pooled summaries (:class:`~analysis.file_analysis.RunAnalysis`).
+    from the run's own pooled summaries (:class:`~analysis.file_analysis.FileAnalysis`).
     """
 
-    def __init__(self, runs: tuple[RunAnalysis, RunAnalysis], chains: tuple) -> None:
+    def __init__(self, runs: tuple[FileAnalysis, FileAnalysis], chains: tuple) -> None:
         self.runs, self.chains = runs, chains
 
     def _each(self, pooled: Callable, kept: Callable) -> tuple:

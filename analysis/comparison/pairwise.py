@@ -32,7 +32,7 @@ from analysis.comparison.measures import (
 )
 
 if TYPE_CHECKING:
-    from analysis.file_analysis import RunAnalysis
+    from analysis.file_analysis import FileAnalysis
 
 __all__ = [
     "INTERVALS",
@@ -201,8 +201,8 @@ def _dataset(values: dict[str, float]) -> xr.Dataset:
 
 
 def pairwise_numbers(
-    a: RunAnalysis,
-    b: RunAnalysis,
+    a: FileAnalysis,
+    b: FileAnalysis,
     *,
     chains_a: list[int] | None = None,
     chains_b: list[int] | None = None,
@@ -212,7 +212,7 @@ def pairwise_numbers(
 
     Parameters
     ----------
-    a, b : RunAnalysis
+    a, b : FileAnalysis
         The two files' analyses (:func:`analysis.file_analysis.analyse_run`).
     chains_a, chains_b : list of int, optional
         Positions of the chains to keep (default: every chain, through the analysis's own

@@ -13,12 +13,12 @@ import xarray as xr
 from analysis.comparison.jackknife import exceeds_spread, leave_one_chain_out
 from analysis.comparison.pairwise import INTERVALS, pairwise_numbers
 from analysis.diagnostics.by_draw_kind import draw_kind
-from analysis.file_analysis import RunAnalysis
+from analysis.file_analysis import FileAnalysis
 
 __all__ = ["reference_intervals"]
 
 
-def _reference(a: RunAnalysis, b: RunAnalysis) -> int | None:
+def _reference(a: FileAnalysis, b: FileAnalysis) -> int | None:
     """Which of the two runs is the reference: Markov chains (two or more), ``b`` first."""
     for index, run in ((1, b), (0, a)):
         if draw_kind(run.tree) == "markov" and run.tree["predictions"].sizes["chain"] >= 2:
@@ -26,7 +26,7 @@ def _reference(a: RunAnalysis, b: RunAnalysis) -> int | None:
     return None
 
 
-def reference_intervals(a: RunAnalysis, b: RunAnalysis) -> tuple[str, pd.DataFrame] | None:
+def reference_intervals(a: FileAnalysis, b: FileAnalysis) -> tuple[str, pd.DataFrame] | None:
     """Intervals of the headline numbers from the reference's chain-to-chain variation.
 
     The reference is the run with Markov chains (two or more; ``b`` if both have them).

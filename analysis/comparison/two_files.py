@@ -1,6 +1,6 @@
 """Compare two posterior files of the same test set (e.g. ADVI against NUTS).
 
-:func:`compare_runs` takes the two files' analyses (:class:`~analysis.file_analysis.RunAnalysis`),
+:func:`compare_runs` takes the two files' analyses (:class:`~analysis.file_analysis.FileAnalysis`),
 whose predictive moments, aligned posteriors, importances and diagnostics are computed
 once, and adds what needs both: the numbers of one posterior against the other
 (:func:`analysis.comparison.pairwise.pairwise_numbers`), per-weight distances after matching
@@ -22,7 +22,7 @@ from analysis.comparison.measures import align_to, sd_ratio, wasserstein
 from analysis.comparison.pairwise import pairwise_numbers
 from analysis.comparison.reference_error import reference_intervals
 from analysis.diagnostics.chains import ChainDiagnostics
-from analysis.file_analysis import RunAnalysis
+from analysis.file_analysis import FileAnalysis
 from analysis.predictive.metrics import SAMPLE_DIMS
 from analysis.response.summary import effects_side_by_side, next_overlap
 from common.errors import StudyError
@@ -93,7 +93,7 @@ def error_detection_auc(moments: xr.Dataset, *, threshold: float = 0.5) -> float
     return float(roc_auc_score(wrong, moments["std"].to_numpy()))
 
 
-def prediction_table(runs: tuple[RunAnalysis, ...], *, labels: tuple[str, ...]) -> pd.DataFrame:
+def prediction_table(runs: tuple[FileAnalysis, ...], *, labels: tuple[str, ...]) -> pd.DataFrame:
     """Test-set metrics of each run at threshold 0.5, one column per run."""
     columns = {}
     for label, run in zip(labels, runs, strict=True):
@@ -111,7 +111,7 @@ def parameter_comparison(a: xr.Dataset, b: xr.Dataset) -> xr.Dataset:
     """Per-weight differences after aligning ``b``'s hidden units to ``a``'s.
 
     ``a`` and ``b`` are posteriors aligned across their own chains
-    (:attr:`~analysis.file_analysis.RunAnalysis.aligned`).
+    (:attr:`~analysis.file_analysis.FileAnalysis.aligned`).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def _gradient_evaluations(tree: xr.DataTree) -> float:
     return np.nan
 
 
-def cost_table(runs: tuple[RunAnalysis, ...], *, labels: tuple[str, ...]) -> pd.DataFrame:
+def cost_table(runs: tuple[FileAnalysis, ...], *, labels: tuple[str, ...]) -> pd.DataFrame:
     """Fit wall time, gradient evaluations and function-space ESS per second."""
     rows = {}
     for label, run in zip(labels, runs, strict=True):
@@ -210,12 +210,12 @@ class Comparison:
     next_overlap: dict | None = None
 
 
-def compare_runs(a: RunAnalysis, b: RunAnalysis, *, answers: bool = True) -> Comparison:
+def compare_runs(a: FileAnalysis, b: FileAnalysis, *, answers: bool = True) -> Comparison:
     """Compare the analyses of two posterior files of the same test set.
 
     Parameters
     ----------
-    a, b : RunAnalysis
+    a, b : FileAnalysis
         The two files' analyses (e.g. ADVI's and NUTS's), from
         :func:`~analysis.file_analysis.analyse_run`.
     answers : bool

@@ -33,7 +33,7 @@ from analysis.response.curves import (
 from analysis.response.maps import important_pairs, partial_dependence_map
 
 __all__ = [
-    "Answers",
+    "ResponseSummary",
     "answers",
     "effects_side_by_side",
     "next_overlap",
@@ -41,7 +41,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Answers:
+class ResponseSummary:
     """Results of :func:`answers`.
 
     ``partial`` and ``ale``: :func:`analysis.response.curves.curve_summary` of the partial
@@ -96,7 +96,7 @@ def answers(
     order: list[str],
     random_state: int = 0,
     network: Evaluator | None = None,
-) -> Answers:
+) -> ResponseSummary:
     """Compute the response curves, maps and next simulations of one posterior file.
 
     Parameters
@@ -113,7 +113,7 @@ def answers(
 
     Returns
     -------
-    Answers
+    ResponseSummary
 
     Examples
     --------
@@ -131,7 +131,7 @@ def answers(
     correlated = correlated_pairs(tree)
     training = training_range(tree)
     pool = sobol_candidates(training.box, NEXT_CANDIDATES, seed=0).rename_axis("candidate")
-    return Answers(
+    return ResponseSummary(
         partial=curve_summary(pd_curves),
         ale=curve_summary(ale_curves),
         effects=_effects(pd_curves, ale_curves),
@@ -154,7 +154,7 @@ def _band_width(summary: xr.Dataset) -> pd.Series:
     return width
 
 
-def effects_side_by_side(runs: dict[str, Answers]) -> pd.DataFrame:
+def effects_side_by_side(runs: dict[str, ResponseSummary]) -> pd.DataFrame:
     """Each feature's effect sizes under each run, and how wide its bands are.
 
     Returns
@@ -178,7 +178,7 @@ def effects_side_by_side(runs: dict[str, Answers]) -> pd.DataFrame:
     return table.loc[first]
 
 
-def next_overlap(a: Answers, b: Answers) -> dict[str, int | bool]:
+def next_overlap(a: ResponseSummary, b: ResponseSummary) -> dict[str, int | bool]:
     """How many of the two runs' next simulations are the same candidates.
 
     Both lists come from the same Sobol candidates only if the runs share a training
