@@ -24,7 +24,7 @@ _WHERE = {
     "PARAMS": "inference.model.network",
     "PosteriorFileError": "inference.posterior.storage",
     "predict_proba": "inference.model.forward",
-    "rebuild_model": "inference.model.rebuild",
+    "rebuild_model": "inference.posterior.rebuild",
     "Runtime": "inference.backends.runtime",
     "sample_prior": "inference.model.network",
     "save": "inference.posterior.storage",

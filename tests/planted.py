@@ -12,7 +12,7 @@ import xarray as xr
 
 from inference.model.forward import predict_proba
 from inference.model.parameters import PARAMS
-from inference.model.rebuild import rebuild_model
+from inference.posterior.rebuild import rebuild_model
 from inference.testing import tiny_posterior_file
 
 #: Training statistics planted in the files (physical = standardised * X_STD + X_MEAN).

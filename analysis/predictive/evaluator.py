@@ -9,7 +9,7 @@ import numpy as np
 import xarray as xr
 
 from inference.model.forward import compile_forward, predict_proba, row_loglik
-from inference.model.rebuild import rebuild_model
+from inference.posterior.rebuild import rebuild_model
 
 Evaluator = Callable[..., xr.DataArray]
 
@@ -17,7 +17,7 @@ Evaluator = Callable[..., xr.DataArray]
 def evaluator(tree: xr.DataTree) -> Evaluator:
     """Return ``f(posterior, X, dim=...) -> p (chain, draw, dim)`` for a posterior file.
 
-    The network is rebuilt from the file (:func:`inference.model.rebuild.rebuild_model`)
+    The network is rebuilt from the file (:func:`inference.posterior.rebuild.rebuild_model`)
     and compiled once; the returned function evaluates any draws on any inputs.
     """
     model = rebuild_model(tree)

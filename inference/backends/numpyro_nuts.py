@@ -16,7 +16,7 @@ import xarray as xr
 
 from inference.backends.choice import Precision
 from inference.backends.jax_model import jax_logp
-from inference.methods._gaussian import require_untransformed
+from inference.model.variables import require_untransformed
 
 #: NumPyro's extra fields, under PyMC's names for sampler statistics.
 _FIELDS = {

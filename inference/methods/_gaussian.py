@@ -18,32 +18,14 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from inference.model.network import sample_prior
+from inference.model.variables import value_dims
 
 __all__ = [
     "mixture_draws",
     "prior_points",
     "ravel_point",
-    "require_untransformed",
     "unravel_draws",
-    "value_dims",
 ]
-
-
-def require_untransformed(model: pm.Model, *, who: str) -> None:
-    """Refuse a model with transformed free variables: raveling here takes values as draws.
-
-    Examples
-    --------
-    >>> import pymc as pm
-    >>> with pm.Model() as model:
-    ...     sd = pm.HalfNormal("sd")
-    >>> require_untransformed(model, who="fit_x")
-    Traceback (most recent call last):
-    ...
-    ValueError: fit_x handles models whose free variables are untransformed
-    """
-    if any(model.rvs_to_transforms[rv] is not None for rv in model.free_RVs):
-        raise ValueError(f"{who} handles models whose free variables are untransformed")
 
 
 def prior_points(model: pm.Model, count: int, *, rng: np.random.Generator) -> np.ndarray:
@@ -77,16 +59,6 @@ def ravel_point(model: pm.Model, point: dict) -> np.ndarray:
     """
     names = [v.name for v in model.value_vars]
     return DictToArrayBijection.map({n: np.asarray(point[n], dtype=float) for n in names}).data
-
-
-def value_dims(model: pm.Model) -> dict[str, tuple[str, ...]]:
-    """Each value variable's dims: the model's, else ArviZ's default ``NAME_dim_K``."""
-    point = model.initial_point()
-    return {
-        v.name: model.named_vars_to_dims.get(v.name)
-        or tuple(f"{v.name}_dim_{i}" for i in range(np.ndim(point[v.name])))
-        for v in model.value_vars
-    }
 
 
 def unravel_draws(model: pm.Model, flat: np.ndarray) -> xr.Dataset:

@@ -23,10 +23,11 @@ import xarray as xr
 
 from inference.backends.runtime import Runtime
 from inference.methods._convergence import LossConvergence
-from inference.methods._gaussian import mixture_draws, require_untransformed
+from inference.methods._gaussian import mixture_draws
 from inference.methods._vi_loop import model_order, optimised, pymc_fit, vi_history
 from inference.methods.advi import fit_advi
 from inference.methods.result import MethodFit
+from inference.model.variables import require_untransformed
 
 __all__ = ["fit_fullrank_advi"]
 

@@ -23,9 +23,10 @@ import numpy as np
 import pymc as pm
 
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import mixture_draws, ravel_point, require_untransformed
+from inference.methods._gaussian import mixture_draws, ravel_point
 from inference.methods._starts import map_starts
 from inference.methods.result import MethodFit
+from inference.model.variables import require_untransformed
 
 __all__ = ["MIN_PRECISION", "fit_ensemble", "fit_laplace"]
 

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import Field, dataclass, field
 from typing import Any
 
-from inference.posterior.limits import DIM_LIMITS
+from inference.model.limits import DIM_LIMITS
 
 __all__ = [
     "NUTS_INITS",

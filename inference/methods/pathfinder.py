@@ -28,8 +28,9 @@ import xarray as xr
 
 from inference.backends.jax_model import flat_logp
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import prior_points, require_untransformed, unravel_draws
+from inference.methods._gaussian import prior_points, unravel_draws
 from inference.methods.result import MethodFit
+from inference.model.variables import require_untransformed
 
 __all__ = ["ELBO_DRAWS", "MAX_ITERATIONS", "fit_pathfinder"]
 

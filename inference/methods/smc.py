@@ -36,8 +36,9 @@ import xarray as xr
 from common.errors import StudyError
 from inference.backends.jax_model import flat_logp
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import prior_points, require_untransformed, unravel_draws
+from inference.methods._gaussian import prior_points, unravel_draws
 from inference.methods.result import MethodFit
+from inference.model.variables import require_untransformed
 
 __all__ = [
     "INTEGRATION_STEPS",

@@ -17,9 +17,10 @@ import pymc as pm
 import xarray as xr
 
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import prior_points, require_untransformed, unravel_draws
+from inference.methods._gaussian import prior_points, unravel_draws
 from inference.methods._vi_loop import model_order
 from inference.methods.result import MethodFit
+from inference.model.variables import require_untransformed
 
 __all__ = ["fit_svgd"]
 

@@ -66,7 +66,7 @@ def row_loglik(model: pm.Model, posterior: xr.Dataset) -> xr.DataArray:
 
     Examples
     --------
-    >>> from inference.model.rebuild import rebuild_model
+    >>> from inference.posterior.rebuild import rebuild_model
     >>> from inference.testing import tiny_posterior_file
     >>> tree = tiny_posterior_file()
     >>> model = rebuild_model(tree)
@@ -119,7 +119,7 @@ def predict_proba(
 
     Examples
     --------
-    >>> from inference.model.rebuild import rebuild_model
+    >>> from inference.posterior.rebuild import rebuild_model
     >>> from inference.testing import tiny_posterior_file
     >>> tree = tiny_posterior_file()
     >>> model = rebuild_model(tree)

@@ -13,9 +13,9 @@ import numpy as np
 import xarray as xr
 
 from inference.methods.registry import method_of
+from inference.model.limits import DIM_LIMITS, MAX_DATA_BYTES, MAX_MAGNITUDE, OTHER_DIM_LIMIT
 from inference.model.parameters import PARAM_DIMS
 from inference.posterior.attrs import PosteriorFileError, check_attrs
-from inference.posterior.limits import DIM_LIMITS, MAX_DATA_BYTES, MAX_MAGNITUDE, OTHER_DIM_LIMIT
 
 __all__ = [
     "CONTRACT",

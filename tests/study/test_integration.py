@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from inference.model.forward import predict_proba
-from inference.model.rebuild import rebuild_model
 from inference.posterior import storage
+from inference.posterior.rebuild import rebuild_model
 from study.config import RunConfig
 from study.data.reader import load_dataset
 from study.pipeline import fit_to_file
