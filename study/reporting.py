@@ -16,7 +16,7 @@ import xarray as xr
 
 from analysis.comparison.conclusion import headline
 from analysis.comparison.leaderboard import Leaderboard, leaderboard
-from analysis.comparison.two_files import Comparison, compare_runs
+from analysis.comparison.two_files import Comparison, ComparisonError, compare_runs
 from analysis.file_analysis import FileAnalysis, analyse_run
 from common.atomic import atomic_write
 from reports import render_comparison, render_run, write_html
@@ -131,8 +131,13 @@ def write_leaderboard(
     Raises
     ------
     analysis.comparison.two_files.ComparisonError
-        A file's test set or network differs from the reference's.
+        A file's test set or network differs from the reference's, or no file but the
+        reference is given (nothing to score).
     """
+    if not analyses:
+        raise ComparisonError(
+            "nothing to score against the reference: give at least one posterior file besides it"
+        )
     start = time.perf_counter()
     from analysis.comparison.baselines import (
         fit_baselines,  # scikit-learn's models: only when asked for

@@ -16,6 +16,8 @@ from common.atomic import OutputError, atomic_write
 from inference.posterior import storage
 from inference.posterior.attrs import NETWORK_CONFIG
 from inference.posterior.storage import PosteriorFileError
+from inference.testing import tiny_posterior_file
+from study.cli.parser import main
 from study.config import ConfigError, RunConfig, option_fields
 from study.data.dataset import FEATURES, LABEL, DataError
 from study.data.download import PAPER_FILES
@@ -368,3 +370,21 @@ def test_atomic_write_refuses_directories_and_unwritable_places(tmp_path):
     with pytest.raises(OutputError, match="cannot write"):
         atomic_write(tmp_path / "file" / "a.html", "x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_leaderboard_of_the_reference_alone_is_one_line_and_writes_nothing(tmp_path, capsys):
+    reference = storage.save(tiny_posterior_file("nuts", chains=3), tmp_path / "nuts.nc")
+    out = tmp_path / "board.html"
+    args = ["compare", str(reference), "--reference", str(reference), "--no-baselines"]
+    assert main([*args, "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nothing to score against the reference" in err[0]
+    assert not out.exists()
+
+
+def test_a_file_without_feature_labels_is_refused(trees):
+    bare = trees["advi"].copy(deep=True)
+    for group in ("posterior", "prior", "constant_data", "predictions_constant_data"):
+        bare[group] = bare[group].to_dataset().drop_vars("feature")
+    with pytest.raises(PosteriorFileError, match="no 'feature' labels"):
+        storage.validate(bare)
