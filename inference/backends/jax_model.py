@@ -142,7 +142,8 @@ def flat_logp(model: pm.Model, *, term: str = "posterior") -> Callable:
     """Compile a log-density term of ``model`` to JAX as a function of one flat vector.
 
     The vector holds the value variables raveled in the model's order (as
-    :func:`inference.methods._gaussian.ravel_point` ravels them): what BlackJAX's algorithms take.
+    :func:`inference.methods.shared.gaussian.ravel_point` ravels them): what BlackJAX's
+    algorithms take.
     ``term`` as in :func:`jax_logp`.
     """
     import jax

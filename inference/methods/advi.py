@@ -16,9 +16,9 @@ from scipy import stats
 
 from inference.backends import jax_advi
 from inference.backends.runtime import Runtime
-from inference.methods._convergence import LossConvergence
-from inference.methods._vi_loop import ADVIError, optimised, pymc_fit, vi_history
 from inference.methods.result import MethodFit
+from inference.methods.shared.convergence import LossConvergence
+from inference.methods.shared.vi_loop import ADVIError, optimised, pymc_fit, vi_history
 from inference.model.variables import require_untransformed, value_dims
 
 __all__ = ["ADVIError", "fit_advi"]

@@ -12,7 +12,7 @@ into noise. So the fit has two stages: mean-field ADVI (:func:`inference.methods
 the run's ADVI options), then full-rank ADVI started at its mean with its sds as a
 diagonal Cholesky factor, at the smaller step size ``fullrank_learning_rate``, under the
 same stopping rule. Both stages' losses are kept in ``vi_history``. Draws keep ``lp`` and
-``log_q`` (:func:`inference.methods._gaussian.mixture_draws`) for PSIS k-hat.
+``log_q`` (:func:`inference.methods.shared.gaussian.mixture_draws`) for PSIS k-hat.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ import pymc as pm
 import xarray as xr
 
 from inference.backends.runtime import Runtime
-from inference.methods._convergence import LossConvergence
-from inference.methods._gaussian import mixture_draws
-from inference.methods._vi_loop import model_order, optimised, pymc_fit, vi_history
 from inference.methods.advi import fit_advi
 from inference.methods.result import MethodFit
+from inference.methods.shared.convergence import LossConvergence
+from inference.methods.shared.gaussian import mixture_draws
+from inference.methods.shared.vi_loop import model_order, optimised, pymc_fit, vi_history
 from inference.model.variables import require_untransformed
 
 __all__ = ["fit_fullrank_advi"]
@@ -96,7 +96,7 @@ def fit_fullrank_advi(
         The free variables, dims ``(chain, draw, ...)``, one chain; ``sample_stats``:
         ``lp`` and ``log_q`` per draw; group ``vi_history``: the loss per step of both
         stages and how the full-rank stage ended
-        (:func:`inference.methods._vi_loop.vi_history`), attr ``meanfield_steps``.
+        (:func:`inference.methods.shared.vi_loop.vi_history`), attr ``meanfield_steps``.
 
     Examples
     --------

@@ -3,7 +3,7 @@
 The methods ``"laplace"`` (one mode) and ``"ensemble"`` (a deep ensemble: several modes,
 each from its own prior draw, a Gaussian around each, their mixture) of
 :data:`inference.methods.registry.METHODS`. The mode is found from a prior
-draw by PyMC's ``find_MAP`` (:func:`inference.methods._starts.map_starts`; the model's initial
+draw by PyMC's ``find_MAP`` (:func:`inference.methods.shared.starts.map_starts`; the model's initial
 point,
 all weights zero, is a saddle of a ReLU network), the precision is minus the Hessian of the
 model's own log density there (``Model.compile_d2logp``), and draws come from the Gaussian.
@@ -23,9 +23,9 @@ import numpy as np
 import pymc as pm
 
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import mixture_draws, ravel_point
-from inference.methods._starts import map_starts
 from inference.methods.result import MethodFit
+from inference.methods.shared.gaussian import mixture_draws, ravel_point
+from inference.methods.shared.starts import map_starts
 from inference.model.variables import require_untransformed
 
 __all__ = ["MIN_PRECISION", "fit_ensemble", "fit_laplace"]

@@ -14,8 +14,8 @@ from inference.backends.choice import Backend
 from inference.backends.jax_model import start_jax
 from inference.backends.numpyro_nuts import sample_numpyro
 from inference.backends.runtime import Runtime, parallel_chains
-from inference.methods._starts import map_starts
 from inference.methods.result import MethodFit
+from inference.methods.shared.starts import map_starts
 
 __all__ = ["fit_nuts"]
 
@@ -106,7 +106,8 @@ def fit_nuts(
     nuts_init : str
         Where chains start and which mass matrix warm-up adapts, as PyMC names them.
         ``"ensemble"`` (or ``"ensemble+adapt_full"``): each chain starts from its own MAP
-        fit from a prior draw (:func:`inference.methods._starts.map_starts`), with every backend.
+        fit from a prior draw (:func:`inference.methods.shared.starts.map_starts`), with
+        every backend.
         ``"...+adapt_full"`` adapts a dense mass matrix, with every backend. The other
         choices are PyMC's initialisations, e.g. ``"jitter+adapt_diag"``, which NumPyro
         follows only as far as its start: the jittered initial point.

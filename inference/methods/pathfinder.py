@@ -28,8 +28,8 @@ import xarray as xr
 
 from inference.backends.jax_model import flat_logp
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import prior_points, unravel_draws
 from inference.methods.result import MethodFit
+from inference.methods.shared.gaussian import prior_points, unravel_draws
 from inference.model.variables import require_untransformed
 
 __all__ = ["ELBO_DRAWS", "MAX_ITERATIONS", "fit_pathfinder"]

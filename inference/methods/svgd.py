@@ -17,9 +17,9 @@ import pymc as pm
 import xarray as xr
 
 from inference.backends.runtime import Runtime
-from inference.methods._gaussian import prior_points, unravel_draws
-from inference.methods._vi_loop import model_order
 from inference.methods.result import MethodFit
+from inference.methods.shared.gaussian import prior_points, unravel_draws
+from inference.methods.shared.vi_loop import model_order
 from inference.model.variables import require_untransformed
 
 __all__ = ["fit_svgd"]

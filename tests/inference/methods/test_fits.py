@@ -5,12 +5,12 @@ import pymc as pm
 import pytest
 
 from inference.backends.runtime import Runtime
-from inference.methods._convergence import LossConvergence
 from inference.methods.advi import fit_advi
 from inference.methods.fullrank_advi import fit_fullrank_advi
 from inference.methods.laplace import fit_ensemble, fit_laplace
 from inference.methods.nuts import fit_nuts
 from inference.methods.pathfinder import fit_pathfinder
+from inference.methods.shared.convergence import LossConvergence
 from inference.methods.smc import fit_smc
 from inference.methods.svgd import fit_svgd
 
@@ -252,7 +252,7 @@ def test_smc_writes_a_file_that_passes_the_contract(synthetic, tmp_path):
 
 
 def test_a_diverged_fit_names_the_step_size_to_lower():
-    from inference.methods._vi_loop import ADVIError, optimised
+    from inference.methods.shared.vi_loop import ADVIError, optimised
 
     def diverging():
         raise FloatingPointError("the loss is not finite")

@@ -15,8 +15,8 @@ import pytest
 from analysis.diagnostics.chains import sampler_table
 from analysis.file_analysis import analyse_run
 from inference.backends.runtime import Runtime
-from inference.methods._convergence import LossConvergence
 from inference.methods.advi import ADVIError, fit_advi
+from inference.methods.shared.convergence import LossConvergence
 from inference.model.network import build_model
 from inference.posterior import storage
 from reports import render_run

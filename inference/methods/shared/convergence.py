@@ -66,5 +66,6 @@ class LossConvergence(Callback):
         )
 
     def __call__(self, approx, loss, i) -> None:
+        """Stop ``pm.fit`` (PyMC's callback protocol) once :meth:`check` gives a reason."""
         if (reason := self.check(loss, i)) is not None:
             raise StopIteration(reason)

@@ -17,7 +17,7 @@ import pymc as pm
 import xarray as xr
 
 from common.errors import StudyError
-from inference.methods._convergence import LossConvergence
+from inference.methods.shared.convergence import LossConvergence
 
 __all__ = ["ADVIError", "model_order", "optimised", "pymc_fit", "vi_history"]
 
@@ -121,7 +121,7 @@ def model_order(model: pm.Model, group) -> np.ndarray:
     """Return where each raveled value variable sits in an approximation group's vector.
 
     Indexing the group's flat vector by the result gives the model's order
-    (:func:`inference.methods._gaussian.ravel_point`).
+    (:func:`inference.methods.shared.gaussian.ravel_point`).
     """
     ordering = group.ordering
     return np.concatenate(
