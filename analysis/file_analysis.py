@@ -17,6 +17,8 @@ from analysis.parameters.importance import importance_summary, permutation_impor
 from analysis.parameters.weights import pooled_densities, pooled_summary, weight_moments
 from analysis.predictive.evaluator import Evaluator, evaluator, training_predictions
 from analysis.predictive.metrics import (
+    ClassificationMetrics,
+    ProbabilisticScores,
     classification_metrics,
     classification_tables,
     f1_optimal_threshold,
@@ -59,7 +61,7 @@ class FileAnalysis:
     method: str
     aligned: xr.Dataset
     provenance: dict[str, Any]
-    metrics: dict[str, float]
+    metrics: ClassificationMetrics
     densities: xr.Dataset
     pooled: pd.DataFrame
     moments: xr.Dataset
@@ -67,7 +69,7 @@ class FileAnalysis:
     predictive: xr.Dataset
     misclassified: pd.DataFrame
     thresholds: list[Threshold]
-    scores: dict[str, float]
+    scores: ProbabilisticScores
     reliability: xr.Dataset
     importance: xr.Dataset
     importance_chains: xr.DataArray

@@ -37,8 +37,8 @@ def figures(path: Path, *, against: np.ndarray | None = None) -> dict:
         "balance": config.get("balance", "upsample"),
         "seed": config["seed"],
         "fit_seconds": float(tree.attrs["fit_seconds"]),
-        **classification_metrics(tree),
-        **probabilistic_scores(y, p_mean),
+        **classification_metrics(tree).as_dict(),
+        **probabilistic_scores(y, p_mean).as_dict(),
         "p_mean": p_mean.tolist(),
     }
     if tree.attrs["method"] == "nuts":

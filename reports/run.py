@@ -188,7 +188,7 @@ def render_run(result: FileAnalysis, *, title: str) -> str:
         "tables": {
             "pooled": table(result.pooled),
             "misclassified": table(result.misclassified),
-            "scores": series_table(result.scores),
+            "scores": series_table(result.scores.as_dict()),
             "reliability": table(result.reliability.to_dataframe()),
             "importance": table(result.importance.to_dataframe(), digits=4),
             "permutation": table(result.permutation.to_pandas()),

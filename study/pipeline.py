@@ -17,6 +17,7 @@ from pathlib import Path
 import xarray as xr
 
 from analysis.file_analysis import FileAnalysis
+from analysis.predictive.metrics import ClassificationMetrics
 from inference.backends.runtime import Runtime
 from inference.methods.nuts import ENSEMBLE
 from inference.methods.registry import METHODS
@@ -66,7 +67,7 @@ class RunResult:
     seconds: float
 
     @property
-    def metrics(self) -> dict[str, float]:
+    def metrics(self) -> ClassificationMetrics:
         """Test accuracy, weighted F1 and mean predictive std at threshold 0.5."""
         return self.analysis.metrics
 
@@ -258,7 +259,7 @@ def fit_to_file(
     >>> result = fit_to_file("advi", synthetic_dataset(), config, out=Path(tempfile.mkdtemp()))
     >>> result.path.name, result.report.name
     ('advi.nc', 'advi.html')
-    >>> result.metrics["accuracy"] > 0.6
+    >>> result.metrics.accuracy > 0.6
     True
     """
     if runtime is None:

@@ -157,7 +157,7 @@ def predict_file(
 def _scores(y: np.ndarray, p_mean: np.ndarray) -> dict[str, float]:
     if len(np.unique(y)) < 2:  # log loss and the like need both classes
         return {}
-    return probabilistic_scores(y, p_mean)
+    return probabilistic_scores(y, p_mean).as_dict()
 
 
 def _candidate_chunks(

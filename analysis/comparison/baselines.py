@@ -143,7 +143,7 @@ def fit_baselines(
             "accuracy": accuracy(p[name], y_test),
             "f1_weighted": float(f1_score(y_test, predicted, average="weighted")),
             "f1_propagate": float(f1_score(y_test, predicted)),
-            **probabilistic_scores(y_test, p[name]),
+            **probabilistic_scores(y_test, p[name]).as_dict(),
             "fit_seconds": seconds,
         }
     probabilities = xr.DataArray(

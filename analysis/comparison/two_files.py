@@ -99,9 +99,9 @@ def prediction_table(runs: tuple[FileAnalysis, ...], *, labels: tuple[str, ...])
     for label, run in zip(labels, runs, strict=True):
         y, p_mean = run.predictive["y"].to_numpy(), run.predictive["mean"].to_numpy()
         columns[label] = {
-            **run.metrics,
+            **run.metrics.as_dict(),
             "f1_propagate": float(f1_score(y, (p_mean > 0.5).astype(int))),
-            **run.scores,
+            **run.scores.as_dict(),
             "std_error_auc": error_detection_auc(run.predictive),
         }
     return pd.DataFrame(columns)

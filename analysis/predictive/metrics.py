@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -78,7 +80,34 @@ def accuracy(
     return float(score) if np.ndim(score) == 0 else score
 
 
-def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> dict[str, float]:
+@dataclass(frozen=True)
+class ClassificationMetrics:
+    """Test accuracy and weighted F1 at a threshold, and the mean predictive std."""
+
+    accuracy: float
+    f1_weighted: float
+    mean_std: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the metrics by name, JSON-ready."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ProbabilisticScores:
+    """ROC AUC, log loss, Brier score and expected calibration error of mean predictions."""
+
+    roc_auc: float
+    log_loss: float
+    brier: float
+    ece: float
+
+    def as_dict(self) -> dict[str, float]:
+        """Return the scores by name, JSON-ready."""
+        return asdict(self)
+
+
+def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> ClassificationMetrics:
     """Accuracy, weighted F1 and mean predictive std on the test set.
 
     Parameters
@@ -91,17 +120,16 @@ def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> dict
 
     Returns
     -------
-    dict
-        ``accuracy``, ``f1_weighted``, ``mean_std``.
+    ClassificationMetrics
     """
     moments = predictive_moments(tree)
     y_true = moments["y"].to_numpy()
     y_pred = (moments["mean"].to_numpy() > threshold).astype(np.int64)
-    return {
-        "accuracy": accuracy(moments["mean"], y_true, threshold=threshold),
-        "f1_weighted": float(f1_score(y_true, y_pred, average="weighted")),
-        "mean_std": float(moments["std"].mean()),
-    }
+    return ClassificationMetrics(
+        accuracy=accuracy(moments["mean"], y_true, threshold=threshold),
+        f1_weighted=float(f1_score(y_true, y_pred, average="weighted")),
+        mean_std=float(moments["std"].mean()),
+    )
 
 
 def f1_optimal_threshold(
@@ -182,7 +210,9 @@ def reliability(y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10) -> xr.Da
     )
 
 
-def probabilistic_scores(y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10) -> dict:
+def probabilistic_scores(
+    y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10
+) -> ProbabilisticScores:
     """ROC AUC, log loss, Brier score and expected calibration error of mean predictions.
 
     The expected calibration error is the count-weighted mean absolute gap between
@@ -192,12 +222,12 @@ def probabilistic_scores(y: np.ndarray, p_mean: np.ndarray, *, n_bins: int = 10)
     bins = reliability(y, p_mean, n_bins=n_bins)
     gaps = np.abs(bins["observed"] - bins["predicted"])
     both_classes = len(np.unique(y)) == 2
-    return {
-        "roc_auc": float(roc_auc_score(y, p_mean)) if both_classes else np.nan,
-        "log_loss": float(log_loss(y, p_mean, labels=[0, 1])),
-        "brier": float(brier_score_loss(y, p_mean)),
-        "ece": float((gaps * bins["count"]).sum() / bins["count"].sum()),
-    }
+    return ProbabilisticScores(
+        roc_auc=float(roc_auc_score(y, p_mean)) if both_classes else np.nan,
+        log_loss=float(log_loss(y, p_mean, labels=[0, 1])),
+        brier=float(brier_score_loss(y, p_mean)),
+        ece=float((gaps * bins["count"]).sum() / bins["count"].sum()),
+    )
 
 
 def misclassification_table(predictive: xr.Dataset, *, threshold: float = 0.5) -> pd.DataFrame:

@@ -41,7 +41,7 @@ __all__ = ["COMMANDS"]
 def _summary(results: list[RunResult]) -> str:
     lines = [f"{'method':<14}{'accuracy':>10}{'F1 (w)':>9}{'mean std':>10}{'wall s':>9}  files"]
     for r in results:
-        m = r.metrics
+        m = r.metrics.as_dict()
         lines.append(
             f"{r.method:<14}{m['accuracy']:>10.4f}{m['f1_weighted']:>9.4f}"
             f"{m['mean_std']:>10.4f}{r.seconds:>9.1f}  {r.path}, {r.report}"

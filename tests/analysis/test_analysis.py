@@ -108,8 +108,8 @@ def test_tables_and_scores_known_answers():
         confusion.loc["arrest", "propagate"] == 2 and confusion.loc["propagate", "propagate"] == 8
     )
     assert report.loc["accuracy", "f1-score"] == pytest.approx(0.8)
-    assert probabilistic_scores(y, np.full(10, 0.8))["ece"] == pytest.approx(0.0)
-    assert probabilistic_scores(np.ones(10, int), np.full(10, 0.8), n_bins=5)["ece"] == (
+    assert probabilistic_scores(y, np.full(10, 0.8)).ece == pytest.approx(0.0)
+    assert probabilistic_scores(np.ones(10, int), np.full(10, 0.8), n_bins=5).ece == (
         pytest.approx(0.2)
     )
 

@@ -32,7 +32,7 @@ def test_method_on_real_data(method, least_accuracy, real_data_dir, tmp_path):
     assert tree["predictions"]["p"].shape == (chains, 100, 400)
     assert tree["constant_data"]["weight"].sum() == 2 * 1041
     np.testing.assert_allclose(_rebuild_and_predict(tree), tree["predictions"]["p"], rtol=1e-12)
-    assert result.metrics["accuracy"] >= least_accuracy, result.metrics
+    assert result.metrics.accuracy >= least_accuracy, result.metrics
 
 
 def test_normal_likelihood_runs_on_real_data(real_data_dir, tmp_path):

@@ -29,4 +29,4 @@ def test_nuts_file_fits_the_same_rows_as_advi(synthetic, advi_file, tmp_path):
     assert nuts["posterior"].sizes == {"chain": 2, "draw": 40, "feature": 8, "hidden": 3}
     assert {"diverging", "tree_depth"} <= set(nuts["sample_stats"].data_vars)
     assert nuts.attrs["method"] == "nuts"
-    assert 0 <= result.metrics["accuracy"] <= 1 and result.metrics["mean_std"] > 0
+    assert 0 <= result.metrics.accuracy <= 1 and result.metrics.mean_std > 0

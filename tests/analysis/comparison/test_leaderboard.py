@@ -39,7 +39,7 @@ def test_each_row_is_the_two_file_comparison_with_the_reference(files):
     assert row["khat"] == pytest.approx(runs["advi"].diagnostics.khat)
     reference = table.loc["nuts (reference)"]
     assert reference["mean_abs_diff"] == 0.0 and reference["class_agreement"] == 1.0
-    assert reference["accuracy"] == pytest.approx(runs["nuts"].metrics["accuracy"])
+    assert reference["accuracy"] == pytest.approx(runs["nuts"].metrics.accuracy)
     text = " ".join(board.conclusion)
     assert ("Within it" in text) or ("No method" in text)
     beyond = table.drop(index="nuts (reference)")["beyond_reference_spread"].astype(bool)
