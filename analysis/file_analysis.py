@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xarray as xr
 
@@ -44,41 +44,182 @@ class Threshold:
     report: pd.DataFrame
 
 
-@dataclass(frozen=True)
-class FileAnalysis:
-    """Results of :func:`analyse_run`; every field is computed from the file alone.
+class _Field:
+    """A result of :class:`FileAnalysis`: computed when first read, then kept.
 
-    ``tree`` is the file analysed; ``aligned`` its posterior with hidden units aligned
-    across chains, computed once and used by the heatmaps, the diagnostics and any
-    comparison; ``importance_chains`` the mean F1 drop per feature and chain (what a
-    comparison's interval from the reference's chains needs); ``diagnostics`` is typed by
-    the method's kind of draws; ``answers`` the response curves, maps and next
-    simulations in physical units, computed when first read (a report or a two-file
-    comparison reads them; a leaderboard does not) with the file's compiled ``network``.
+    The time spent computing it is added to the analysis' ``seconds`` (a field read
+    while another is computed counts once, in the outer one).
     """
 
-    tree: xr.DataTree
-    method: str
-    aligned: xr.Dataset
-    provenance: dict[str, Any]
-    metrics: ClassificationMetrics
-    densities: xr.Dataset
-    pooled: pd.DataFrame
-    moments: xr.Dataset
-    permutation: xr.DataArray
-    predictive: xr.Dataset
-    misclassified: pd.DataFrame
-    thresholds: list[Threshold]
-    scores: ProbabilisticScores
-    reliability: xr.Dataset
-    importance: xr.Dataset
-    importance_chains: xr.DataArray
-    diagnostics: Diagnostics
-    seconds: float
-    network: Evaluator = field(repr=False, compare=False)
-    random_state: int = 0
+    def __init__(self, compute):
+        self.compute = compute
+        self.__doc__ = compute.__doc__
 
-    @cached_property
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+        owner.FIELDS = (*getattr(owner, "FIELDS", ()), name)
+
+    def __get__(self, analysis, owner=None):
+        if analysis is None:
+            return self
+        cache = analysis.__dict__
+        if self.name not in cache:
+            outer = not analysis._computing
+            analysis._computing += 1
+            start = time.perf_counter()
+            try:
+                cache[self.name] = self.compute(analysis)
+            finally:
+                analysis._computing -= 1
+                if outer:
+                    analysis._seconds += time.perf_counter() - start
+        return cache[self.name]
+
+
+class FileAnalysis:
+    """Every analysis of one posterior file, each computed when first read.
+
+    Every result is computed from the file alone, once: a report reads them all
+    (:func:`analyse_run`), a leaderboard row only those its columns need. ``aligned`` is
+    the posterior with hidden units aligned across chains, shared by the heatmaps, the
+    diagnostics and any comparison; ``importance_chains`` the mean F1 drop per feature
+    and chain (what a comparison's interval from the reference's chains needs);
+    ``diagnostics`` is typed by the method's kind of draws; ``answers`` the response
+    curves, maps and next simulations in physical units, with the file's compiled
+    ``network``.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A posterior file (see :func:`inference.posterior.storage.load`).
+    n_repeats : int
+        Shuffles per feature for permutation importance.
+    random_state : int
+        Seed of the shuffles and of the density subsample.
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> analysis = FileAnalysis(tiny_posterior_file("advi"), n_repeats=2)
+    >>> "importance" in analysis.__dict__  # nothing computed yet
+    False
+    >>> analysis.metrics.accuracy == analysis.metrics.accuracy  # computed once, then kept
+    True
+    """
+
+    FIELDS: tuple[str, ...]
+
+    def __init__(self, tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0) -> None:
+        self.tree = tree
+        self.method = str(tree.attrs["method"])
+        self.n_repeats = n_repeats
+        self.random_state = random_state
+        self._computing = 0
+        self._seconds = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """Seconds spent computing the results read so far."""
+        return self._seconds
+
+    @_Field
+    def network(self) -> Evaluator:
+        """The file's network, compiled once (:func:`analysis.predictive.evaluator.evaluator`)."""
+        return evaluator(self.tree)
+
+    @_Field
+    def provenance(self) -> dict[str, Any]:
+        """The file's root attrs (:func:`provenance`)."""
+        return provenance(self.tree)
+
+    @_Field
+    def predictive(self) -> xr.Dataset:
+        """Mean and sd of p per test simulation, and its label."""
+        return predictive_moments(self.tree)
+
+    @_Field
+    def metrics(self) -> ClassificationMetrics:
+        """Test accuracy, weighted F1 and mean predictive sd at 0.5."""
+        return classification_metrics(self.tree, moments=self.predictive)
+
+    @_Field
+    def _alignment(self) -> tuple[xr.Dataset, xr.DataArray]:
+        return align_hidden_units(self.tree["posterior"].to_dataset())
+
+    @_Field
+    def aligned(self) -> xr.Dataset:
+        """The posterior with hidden units aligned across chains."""
+        return self._alignment[0]
+
+    @_Field
+    def permutation(self) -> xr.DataArray:
+        """The permutation of hidden units that aligns each chain."""
+        return self._alignment[1]
+
+    @_Field
+    def densities(self) -> xr.Dataset:
+        """Pooled densities of the weights (:func:`pooled_densities`)."""
+        return pooled_densities(self.tree, random_state=self.random_state)
+
+    @_Field
+    def pooled(self) -> pd.DataFrame:
+        """Pooled summary of the weights (:func:`pooled_summary`)."""
+        return pooled_summary(self.tree)
+
+    @_Field
+    def moments(self) -> xr.Dataset:
+        """Moments of the aligned weights (:func:`weight_moments`)."""
+        return weight_moments(self.aligned)
+
+    @_Field
+    def misclassified(self) -> pd.DataFrame:
+        """The test simulations classed wrongly."""
+        return misclassification_table(self.predictive)
+
+    @_Field
+    def thresholds(self) -> list[Threshold]:
+        """Classification at 0.5, at the training F1 optimum and at the test optimum."""
+        return _thresholds(self.tree, self.predictive, self.network)
+
+    @_Field
+    def scores(self) -> ProbabilisticScores:
+        """Log loss, Brier score and the other scores of the mean prediction."""
+        return probabilistic_scores(*self._y_and_mean)
+
+    @_Field
+    def reliability(self) -> xr.Dataset:
+        """The reliability diagram's bins."""
+        return reliability(*self._y_and_mean)
+
+    @property
+    def _y_and_mean(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.predictive["y"].to_numpy(), self.predictive["mean"].to_numpy()
+
+    @_Field
+    def _shuffled(self) -> xr.Dataset:
+        return permutation_importance(
+            self.tree,
+            n_repeats=self.n_repeats,
+            random_state=self.random_state,
+            network=self.network,
+        )
+
+    @_Field
+    def importance(self) -> xr.Dataset:
+        """Permutation importance per feature, the most important first."""
+        return importance_summary(self._shuffled)
+
+    @_Field
+    def importance_chains(self) -> xr.DataArray:
+        """Mean F1 drop per feature and chain."""
+        return self._shuffled["f1_drop"].mean(("repeat", "draw"))
+
+    @_Field
+    def diagnostics(self) -> Diagnostics:
+        """Diagnostics of the method's kind of draws (:func:`diagnose`)."""
+        return diagnose(self.tree, aligned=self.aligned)
+
+    @_Field
     def answers(self) -> ResponseSummary:
         """The response curves, maps and next simulations (see :func:`answers`)."""
         order = [str(f) for f in self.importance["feature"].values]
@@ -119,7 +260,9 @@ def _thresholds(tree: xr.DataTree, predictive: xr.Dataset, network) -> list[Thre
     ]
 
 
-def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0) -> FileAnalysis:
+def analyse_run(
+    tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0, lazy: bool = False
+) -> FileAnalysis:
     """Run every analysis of the report on one posterior file.
 
     Parameters
@@ -130,6 +273,9 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
         Shuffles per feature for permutation importance.
     random_state : int
         Seed of the shuffles and of the density subsample.
+    lazy : bool
+        Compute each result only when it is first read (a leaderboard row reads few);
+        by default every result but ``answers`` is computed now.
 
     Returns
     -------
@@ -147,34 +293,9 @@ def analyse_run(tree: xr.DataTree, *, n_repeats: int = 10, random_state: int = 0
     >>> bool(drop.isel(feature=0) >= drop.isel(feature=-1))
     True
     """
-    start = time.perf_counter()
-    network = evaluator(tree)
-    importance = permutation_importance(
-        tree, n_repeats=n_repeats, random_state=random_state, network=network
-    )
-    summary = importance_summary(importance)
-    aligned, permutation = align_hidden_units(tree["posterior"].to_dataset())
-    predictive = predictive_moments(tree)
-    y, p_mean = predictive["y"].to_numpy(), predictive["mean"].to_numpy()
-    fields = dict(
-        tree=tree,
-        method=str(tree.attrs["method"]),
-        aligned=aligned,
-        provenance=provenance(tree),
-        metrics=classification_metrics(tree),
-        densities=pooled_densities(tree, random_state=random_state),
-        pooled=pooled_summary(tree),
-        moments=weight_moments(aligned),
-        permutation=permutation,
-        predictive=predictive,
-        misclassified=misclassification_table(predictive),
-        thresholds=_thresholds(tree, predictive, network),
-        scores=probabilistic_scores(y, p_mean),
-        reliability=reliability(y, p_mean),
-        importance=summary,
-        importance_chains=importance["f1_drop"].mean(("repeat", "draw")),
-        diagnostics=diagnose(tree, aligned=aligned),
-        network=network,
-        random_state=random_state,
-    )
-    return FileAnalysis(**fields, seconds=time.perf_counter() - start)
+    analysis = FileAnalysis(tree, n_repeats=n_repeats, random_state=random_state)
+    if not lazy:
+        for name in analysis.FIELDS:
+            if name != "answers":
+                getattr(analysis, name)
+    return analysis

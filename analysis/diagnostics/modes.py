@@ -25,8 +25,11 @@ import arviz_stats as azs
 import numpy as np
 import pandas as pd
 import xarray as xr
+from arviz_stats.base import array_stats
+from arviz_stats.utils import ELPDDataLOO
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
+from scipy.special import logsumexp
 from sklearn.metrics import log_loss
 
 from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
@@ -36,6 +39,7 @@ __all__ = [
     "CHAIN_SHARE",
     "MCSE_TARGET",
     "chain_ess",
+    "chain_loo",
     "group_modes",
     "per_chain_convergence",
     "pooled_mcse",
@@ -243,11 +247,68 @@ def group_modes(
     return fcluster(tree, t=z, criterion="distance").astype(int)
 
 
+def chain_loo(loglik: xr.DataArray) -> list[ELPDDataLOO]:
+    """PSIS-LOO of each chain taken as a model of its own, every chain in one PSIS call.
+
+    arviz-stats' Pareto-smoothed log weights (``psislw``) of every chain and training row
+    at once, over each chain's draws (one chain: a relative efficiency of 1, as
+    ``arviz_stats.loo`` takes it); the pointwise elpd, its sum, standard error and
+    effective number of parameters as ``arviz_stats.loo`` computes them. It equals
+    ``arviz_stats.loo`` of each chain alone, which smooths every row's weights twice.
+
+    Parameters
+    ----------
+    loglik : xarray.DataArray
+        Each training row's log-likelihood per draw, dims ``(chain, draw, obs)``.
+
+    Returns
+    -------
+    list of arviz_stats.utils.ELPDDataLOO
+        One per chain, pointwise.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> ll = np.random.default_rng(4).normal(-0.3, 0.05, (2, 100, 20))
+    >>> loo = chain_loo(xr.DataArray(ll, dims=("chain", "draw", "obs")))
+    >>> [round(float(r.elpd), 2) for r in loo]
+    [-6.02, -6.03]
+    """
+    loglik = loglik.transpose("chain", "obs", "draw")
+    with warnings.catch_warnings():  # a chain's k-hat warnings are not the point here
+        warnings.simplefilter("ignore")
+        log_weights, khat = loglik.azstats.psislw(r_eff=1.0, dim=["draw"])
+    ll = loglik.to_numpy()
+    draws = ll.shape[-1]
+    elpd_i = logsumexp(log_weights.transpose(*loglik.dims).to_numpy() + ll, axis=-1)
+    p_loo_i = logsumexp(ll, b=1 / draws, axis=-1) - elpd_i
+    good_k = min(1 - 1 / np.log10(draws), 0.7) if draws > 1 else 0.7
+    results = []
+    for c in range(ll.shape[0]):
+        elpd, se, p, _ = array_stats.loo_summary(elpd_i[c], p_loo_i[c])
+        results.append(
+            ELPDDataLOO(
+                elpd=elpd,
+                se=se,
+                p=p,
+                n_samples=draws,
+                n_data_points=ll.shape[1],
+                scale="log",
+                warning=bool(np.any(khat[c] > good_k)),
+                good_k=good_k,
+                elpd_i=xr.DataArray(elpd_i[c], dims="obs", name="elpd_i"),
+                pareto_k=khat[c].rename("pareto_k"),
+                log_weights=log_weights[c],
+            )
+        )
+    return results
+
+
 def stacking_weights(loglik: xr.DataArray) -> np.ndarray:
     """Stacking weights of the chains from their PSIS-LOO predictive densities.
 
-    Each chain is taken as a model of its own: arviz-stats' PSIS-LOO of its draws on
-    the training rows, then stacking (``arviz_stats.compare(method="stacking")``, Yao,
+    Each chain is taken as a model of its own: its PSIS-LOO on the training rows
+    (:func:`chain_loo`), then stacking (``arviz_stats.compare(method="stacking")``, Yao,
     Vehtari & Gelman 2022): the weights that maximise the leave-one-out log score of the
     mixture of the chains. Chains stuck in poorer modes get little weight.
 
@@ -274,18 +335,7 @@ def stacking_weights(loglik: xr.DataArray) -> np.ndarray:
     chains = loglik.sizes["chain"]
     if chains < 2:
         return np.ones(chains)
-    models = {}
-    for c in range(chains):
-        ll = loglik.isel(chain=[c])
-        tree = xr.DataTree.from_dict(
-            {
-                "posterior": xr.Dataset({"_": ll.isel(obs=0, drop=True)}),
-                "log_likelihood": xr.Dataset({"y": ll}),
-            }
-        )
-        with warnings.catch_warnings():  # a chain's k-hat warnings are not the point here
-            warnings.simplefilter("ignore")
-            models[str(c)] = azs.loo(tree, pointwise=True, var_name="y")
+    models = {str(c): result for c, result in enumerate(chain_loo(loglik))}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = azs.compare(models, method="stacking")

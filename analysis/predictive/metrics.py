@@ -107,7 +107,9 @@ class ProbabilisticScores:
         return asdict(self)
 
 
-def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> ClassificationMetrics:
+def classification_metrics(
+    tree: xr.DataTree, *, threshold: float = 0.5, moments: xr.Dataset | None = None
+) -> ClassificationMetrics:
     """Accuracy, weighted F1 and mean predictive std on the test set.
 
     Parameters
@@ -117,12 +119,14 @@ def classification_metrics(tree: xr.DataTree, *, threshold: float = 0.5) -> Clas
     threshold : float
         A test simulation is classed as propagating when its mean probability
         exceeds this value.
+    moments : xarray.Dataset, optional
+        :func:`predictive_moments` of ``tree``, if computed already.
 
     Returns
     -------
     ClassificationMetrics
     """
-    moments = predictive_moments(tree)
+    moments = predictive_moments(tree) if moments is None else moments
     y_true = moments["y"].to_numpy()
     y_pred = (moments["mean"].to_numpy() > threshold).astype(np.int64)
     return ClassificationMetrics(

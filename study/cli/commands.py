@@ -135,7 +135,9 @@ def compare(args: argparse.Namespace) -> int:
     trees = [storage.load(f) for f in inputs]
     for tree in trees[1:]:
         check_comparable(trees[0], tree)  # before the analyses, which take a while
-    analyses = [analyse_run(t, n_repeats=args.repeats) for t in trees]
+    # a leaderboard row reads a few results of each file: computed when read
+    lazy = args.reference is not None
+    analyses = [analyse_run(t, n_repeats=args.repeats, lazy=lazy) for t in trees]
     if args.reference is None:
         write_comparison(tuple(analyses), html_path=args.output, json_path=args.json)
     else:

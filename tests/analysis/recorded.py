@@ -23,7 +23,16 @@ import xarray as xr
 RECORD = Path(__file__).parents[1] / "data" / "analysis_numbers.json"
 #: Fields that are not analysis results: the input, timings, compiled functions, the
 #: file's attrs (its creation time and library versions).
-SKIP = {"tree", "network", "seconds", "random_state", "fit_seconds", "cost", "provenance"}
+SKIP = {
+    "tree",
+    "network",
+    "seconds",
+    "random_state",
+    "fit_seconds",
+    "cost",
+    "provenance",
+    "answers",
+}
 #: The files recorded: their method, chains and draws (tiny: the record takes seconds).
 FILES = {"nuts": ("nuts", 3, 40), "advi": ("advi", 1, 40), "smc": ("smc", 2, 30)}
 
@@ -39,10 +48,13 @@ def _float(value) -> float | str | None:
 
 def flatten(value, prefix: str, out: dict) -> dict:
     """Add every number of ``value`` to ``out`` under a dotted path; strings are kept."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        for f in dataclasses.fields(value):
-            if f.name not in SKIP:
-                flatten(getattr(value, f.name), f"{prefix}.{f.name}", out)
+    names = getattr(value, "FIELDS", None)  # an analysis whose results are computed when read
+    if names is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        names = [f.name for f in dataclasses.fields(value)]
+    if names is not None:
+        for name in names:
+            if name not in SKIP and not name.startswith("_"):
+                flatten(getattr(value, name), f"{prefix}.{name}", out)
         for name in ("modes", "summary"):  # derived read-outs of diagnostics
             if hasattr(type(value), name):
                 attr = getattr(value, name)
@@ -90,6 +102,7 @@ def numbers() -> dict:
     out: dict = {}
     for name, run in runs.items():
         flatten(run, f"file.{name}", out)
+        out[f"file.{name}.method"] = run.method
         flatten(run.answers, f"file.{name}.answers", out)
     flatten(compare_runs(runs["advi"], runs["nuts"]), "comparison", out)
     board = leaderboard([runs["advi"], runs["smc"]], reference=runs["nuts"])

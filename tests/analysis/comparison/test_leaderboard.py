@@ -121,3 +121,34 @@ def test_more_than_two_files_need_a_reference(files, tmp_path):
     assert done.returncode == 2
     assert "--reference" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "c.html").exists()
+
+
+def test_a_leaderboard_of_lazy_analyses_is_the_same_and_skips_what_no_row_reads(files):
+    trees = {name: storage.load(path) for name, path in files.items()}
+    eager = {name: analyse_run(tree, n_repeats=1) for name, tree in trees.items()}
+    lazy = {name: analyse_run(tree, n_repeats=1, lazy=True) for name, tree in trees.items()}
+    assert not {"importance", "diagnostics", "thresholds"} & set(lazy["advi"].__dict__)
+    boards = [
+        leaderboard([runs["advi"], runs["other"]], reference=runs["nuts"]).table
+        for runs in (eager, lazy)
+    ]
+    assert boards[0].drop(columns="fit_seconds").equals(boards[1].drop(columns="fit_seconds"))
+    for run in lazy.values():  # a row needs neither the report's tables nor its figures' data
+        assert not {"thresholds", "densities", "pooled", "misclassified", "answers"} & set(
+            run.__dict__
+        )
+
+
+def test_the_gp_baseline_sees_a_stratified_subset_and_the_table_says_so(files, monkeypatch):
+    from analysis.comparison import baselines
+
+    monkeypatch.setattr(baselines, "GP_MAX_ROWS", 20)
+    tree = storage.load(files["nuts"])
+    y = tree["observed_data"]["y"].to_numpy()
+    result = fit_baselines(tree, names=("GP classifier", "logistic regression"))
+    assert result.table["training_rows"].to_dict() == {
+        "GP classifier": 20,
+        "logistic regression": len(y),
+    }
+    keep = baselines.stratified_subset(y, 20, random_state=0)
+    assert len(set(keep)) == 20 and abs(y[keep].mean() - y.mean()) <= 1 / 20
