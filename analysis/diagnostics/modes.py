@@ -30,7 +30,6 @@ from arviz_stats.utils import ELPDDataLOO
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
 from scipy.special import logsumexp
-from sklearn.metrics import log_loss
 
 from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
 
@@ -167,8 +166,8 @@ def saturation(
     For k = 1 … C chains, the prediction pooled over k chains is scored, averaged over
     ``orders`` random orders of the chains: test accuracy at 0.5, log loss, the mean
     |p̄_k − p̄_C| to the prediction of all chains, and the share of test simulations
-    given the same class as by all chains. If the last chains still move it, more
-    chains would too.
+    given the same class as by all chains (the log loss as scikit-learn's, of p clipped
+    to [1e-12, 1 − 1e-12]). If the last chains still move it, more chains would too.
 
     Returns
     -------
@@ -189,17 +188,21 @@ def saturation(
     chains = means.shape[0]
     everything = means.mean(0)
     rng = np.random.default_rng(random_state)
+    y = np.asarray(y)
     scores = np.zeros((chains, 4))
-    for _ in range(orders):
+    for _ in range(orders):  # every k of one order at once
         cumulative = np.cumsum(means[rng.permutation(chains)], axis=0)
-        for k in range(chains):
-            pooled = cumulative[k] / (k + 1)
-            scores[k] += (
+        pooled = cumulative / np.arange(1, chains + 1)[:, None]
+        clipped = np.clip(pooled, 1e-12, 1 - 1e-12)
+        scores += np.stack(
+            [
                 accuracy(pooled, y),
-                log_loss(y, np.clip(pooled, 1e-12, 1 - 1e-12), labels=[0, 1]),
-                np.mean(np.abs(pooled - everything)),
-                np.mean((pooled > 0.5) == (everything > 0.5)),
-            )
+                -np.mean(y * np.log(clipped) + (1 - y) * np.log(1 - clipped), axis=-1),
+                np.mean(np.abs(pooled - everything), axis=-1),
+                np.mean((pooled > 0.5) == (everything > 0.5), axis=-1),
+            ],
+            axis=-1,
+        )
     columns = ["accuracy", "log_loss", "mean_abs_diff_to_all", "agreement_with_all"]
     index = pd.RangeIndex(1, chains + 1, name="chains")
     return pd.DataFrame(scores / orders, index=index, columns=columns)
