@@ -9,7 +9,8 @@ import pytest
 
 from study.config import RunConfig
 from study.data.dataset import Dataset, synthetic_dataset, synthetic_frame
-from study.pipeline import fit_to_file
+from inference.posterior import storage
+from study.pipeline import fit_posterior, resolve_runtime
 
 #: A configuration small enough for unit tests.
 TINY = RunConfig(
@@ -37,15 +38,20 @@ def real_data_dir() -> Path:
     return Path(value)
 
 
+def _fitted(method: str, dataset: Dataset, folder: Path) -> Path:
+    """Fit and write the file alone (``run`` also writes a report: tested where it matters)."""
+    config, runtime = resolve_runtime(TINY)
+    tree = fit_posterior(method, dataset, config, runtime=runtime)
+    return storage.save(tree, folder / f"{method}.nc")
+
+
 @pytest.fixture(scope="session")
 def advi_file(synthetic, tmp_path_factory) -> Path:
     """A posterior file from a tiny ADVI fit of the synthetic data."""
-    out = tmp_path_factory.mktemp("advi")
-    return fit_to_file("advi", synthetic, TINY, out=out).path
+    return _fitted("advi", synthetic, tmp_path_factory.mktemp("advi"))
 
 
 @pytest.fixture(scope="session")
 def nuts_file(synthetic, tmp_path_factory) -> Path:
     """A posterior file from a tiny two-chain NUTS fit of the synthetic data."""
-    out = tmp_path_factory.mktemp("nuts")
-    return fit_to_file("nuts", synthetic, TINY, out=out).path
+    return _fitted("nuts", synthetic, tmp_path_factory.mktemp("nuts"))

@@ -148,8 +148,9 @@ def read_config(tree: xr.DataTree) -> dict[str, Any]:
     """Parse the run configuration stored in the ``config`` attr; check its network keys.
 
     The keys of :data:`NETWORK_CONFIG` must be present with their JSON types, name a
-    known likelihood, a positive prior scale and the posterior's number of hidden units.
-    Other keys are returned as data, unchecked.
+    known likelihood, a positive prior scale and the posterior's number of hidden units;
+    a ``seed``, if present, is an integer >= 0 as the root attr is. Other keys are
+    returned as data, unchecked.
 
     Returns
     -------
@@ -185,6 +186,10 @@ def read_config(tree: xr.DataTree) -> dict[str, Any]:
         )
     if config["prior_sigma"] <= 0:
         raise PosteriorFileError("attr 'config': prior_sigma is not positive")
+    if "seed" in config and not _is_count(config["seed"]):
+        raise PosteriorFileError(
+            f"attr 'config': seed is {_shown(config['seed'])}, expected an integer >= 0"
+        )
     hidden = tree["posterior"].sizes.get("hidden") if "posterior" in tree.children else None
     if config["hidden"] != hidden:
         raise PosteriorFileError(
