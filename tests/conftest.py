@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from inference.posterior import storage
 from study.config import RunConfig
 from study.data.dataset import Dataset, synthetic_dataset, synthetic_frame
-from inference.posterior import storage
 from study.pipeline import fit_posterior, resolve_runtime
 
 #: A configuration small enough for unit tests.
