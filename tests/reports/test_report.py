@@ -12,6 +12,7 @@ from analysis.file_analysis import analyse_run
 from inference.posterior import storage
 from reports import render_run, write_html
 from study.reporting import write_comparison
+from tests.cli import study
 
 SECTIONS = (
     "prior-posterior",
@@ -132,12 +133,7 @@ def test_report_command_refuses_bad_files(content, tmp_path):
     path = tmp_path / "bad.nc"
     if content is not None:
         path.write_bytes(content)
-    done = subprocess.run(
-        [sys.executable, "-m", "study", "report", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = study("report", path, cwd=tmp_path)
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "bad.nc" in done.stderr
     assert not (tmp_path / "bad.html").exists()

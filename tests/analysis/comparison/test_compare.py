@@ -1,6 +1,4 @@
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ from analysis.comparison.two_files import (
 from analysis.file_analysis import analyse_run
 from inference.posterior import storage
 from study.reporting import write_comparison
+from tests.cli import study
 
 
 @pytest.fixture(scope="module")
@@ -98,21 +97,7 @@ def test_compare_command_refuses_mismatched_files(trees, advi_file, tmp_path):
         nuts["predictions_constant_data"].to_dataset().assign(X=lambda d: d["X"] + 1)
     )
     other_path = storage.save(other, tmp_path / "other.nc")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "study",
-            "compare",
-            str(advi_file),
-            str(other_path),
-            "-o",
-            str(tmp_path / "c.html"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = study("compare", advi_file, other_path, "-o", tmp_path / "c.html", cwd=tmp_path)
     assert done.returncode == 2
     assert "different test sets" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "c.html").exists()

@@ -1,8 +1,6 @@
 """The leaderboard: N files scored against one reference, from the files alone."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -13,6 +11,7 @@ from analysis.comparison.two_files import compare_runs
 from analysis.file_analysis import analyse_run
 from inference.posterior import storage
 from inference.testing import tiny_posterior_file
+from tests.cli import study, study_process
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +46,9 @@ def test_each_row_is_the_two_file_comparison_with_the_reference(files):
         assert label in text.split("Beyond it:")[1]
 
 
-def _compare(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "study", "compare", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=cwd,
-    )
+def _compare(*args, cwd, process=False):
+    """``study compare``: in this process, or (the command's smoke test) in a subprocess."""
+    return (study_process if process else study)("compare", *args, cwd=cwd)
 
 
 def test_compare_with_a_reference_writes_the_leaderboard(files, tmp_path):
@@ -70,6 +64,7 @@ def test_compare_with_a_reference_writes_the_leaderboard(files, tmp_path):
         "--repeats",
         "1",
         cwd=tmp_path,
+        process=True,
     )
     assert done.returncode == 0, done.stderr
     numbers = json.loads(data.read_text())

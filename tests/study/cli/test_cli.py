@@ -1,24 +1,11 @@
-"""The command line, run as a user would: in a subprocess."""
+"""The command line: in this process, and as a user runs it, in a subprocess (``run``, ``data``)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from inference.posterior import storage
-
-
-def study(*args, cwd, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "study", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=600,
-    )
+from tests.cli import study, study_process
 
 
 @pytest.fixture
@@ -66,7 +53,7 @@ def test_run_smoke(csv_files, tmp_path):
         "--seed",
         "3",
     ]
-    out = study(*args, cwd=tmp_path)
+    out = study_process(*args, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "accuracy" in out.stdout and "advi" in out.stdout and "nuts" in out.stdout
     numbers = json.loads((tmp_path / "out" / "comparison.json").read_text())
@@ -97,7 +84,7 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message, tmp_path):
 
 
 def test_data_command_verifies_the_files(real_data_dir, tmp_path):
-    out = study("data", cwd=tmp_path, env={"STUDY_DATA_DIR": str(real_data_dir)})
+    out = study_process("data", cwd=tmp_path, env={"STUDY_DATA_DIR": str(real_data_dir)})
     assert out.returncode == 0, out.stderr
     assert "found via STUDY_DATA_DIR" in out.stdout and out.stdout.count(" ok") == 3
 

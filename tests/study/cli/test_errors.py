@@ -3,8 +3,6 @@
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import arviz_base
@@ -22,21 +20,11 @@ from study.config import ConfigError, RunConfig, option_fields
 from study.data.dataset import FEATURES, LABEL, DataError
 from study.data.download import PAPER_FILES
 from study.data.reader import load_csv_dataset, load_dataset
+from tests.cli import study
 from tests.conftest import make_frame
 from tests.hostile import BREAKERS, first, write_raw
 
 ARVIZ_EXAMPLE = Path(arviz_base.__file__).parent / "example_data" / "data" / "centered_eight.nc"
-
-
-def study(*args, cwd, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "study", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=600,
-    )
 
 
 def assert_one_line_error(done, *fragments):

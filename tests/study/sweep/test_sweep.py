@@ -24,6 +24,7 @@ from study.sweep.cluster import dask_client
 from study.sweep.runner import SweepError, run_sweep
 from study.sweep.subsets import stratified_subset, subset_dataset
 from study.sweep.tasks import plan
+from tests.cli import study, study_process
 from tests.conftest import make_frame
 
 #: Small, and every setting expressible on the command line (so the CLI can resume it).
@@ -59,16 +60,6 @@ def first_sweep(client, dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep")
     tasks = plan(methods=("advi", "nuts"), seeds=(0,), train_sizes=SIZES)
     return run_sweep(tasks, dataset, CONFIG, out=out, client=client), out
-
-
-def study(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "study", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -266,7 +257,7 @@ def external_scheduler(tmp_path):
 
 def test_external_scheduler(external_scheduler, first_sweep, csv_args, tmp_path):
     args = ["sweep", "--methods", "advi,nuts", "--seeds", "0", "--train-sizes", "60"]
-    result = study(*args, *csv_args, *CLI_OPTIONS, "--out", "ext", "--scheduler",
+    result = study_process(*args, *csv_args, *CLI_OPTIONS, "--out", "ext", "--scheduler",
                    external_scheduler, cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert f"running 2 on {external_scheduler}" in result.stderr
