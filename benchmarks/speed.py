@@ -30,15 +30,20 @@ from pathlib import Path
 import xarray as xr
 
 
-def measure(args: list[str], *, code: Path | None) -> tuple[float, float]:
-    """Run ``python -m study ARGS`` in a fresh process: (wall seconds, peak MiB)."""
+def measure(args: list[str], *, code: Path | None, cwd: Path) -> tuple[float, float]:
+    """Run ``python -m study ARGS`` in a fresh process: (wall seconds, peak MiB).
+
+    It runs in ``cwd``, a folder without the project, so that ``python -m`` takes the
+    code from ``PYTHONPATH`` (``code``) or the installed project, not the current folder.
+    """
     env = dict(os.environ)
     if code is not None:
-        env["PYTHONPATH"] = str(code)
+        env["PYTHONPATH"] = str(code.resolve())
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "study", *args],
         env=env,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -100,8 +105,12 @@ def main(argv: list[str] | None = None) -> int:
             ]
             if not args.baselines:
                 command.append("--no-baselines")
-            seconds, peak = min(measure(command, code=args.code) for _ in range(args.repeats))
+            seconds, peak = min(
+                measure(command, code=args.code, cwd=folder) for _ in range(args.repeats)
+            )
             rows.append(("leaderboard", n, seconds, peak, ""))
+    code = args.code.resolve() if args.code else "the installed project"
+    print(f"code: {code}")
     print(f"{'what':<12}{'files':>6}{'seconds':>10}{'peak MiB':>10}  note")
     for what, n, seconds, peak, note in rows:
         print(f"{what:<12}{n:>6}{seconds:>10.1f}{peak:>10.0f}  {note}")

@@ -79,14 +79,17 @@ def row_loglik(model: pm.Model, posterior: xr.Dataset) -> xr.DataArray:
 
 def _per_draw(f: Callable[..., np.ndarray], posterior: xr.Dataset, *args, dim: str):
     """``f(*args, w0, b0, w1, b1)`` for every draw, in chunks; dims ``(chain, draw, dim)``."""
-    stacked = posterior[list(PARAMS)].stack(sample=("chain", "draw"))
-    arrays = [stacked[n].transpose("sample", ...).to_numpy() for n in PARAMS]
-    n = arrays[0].shape[0]
+    chains, draws = posterior.sizes["chain"], posterior.sizes["draw"]
+    arrays = []
+    for name in PARAMS:
+        values = posterior[name].transpose("chain", "draw", ...).to_numpy()
+        arrays.append(values.reshape(chains * draws, *values.shape[2:]))
+    n = chains * draws
     out = np.concatenate(
         [f(*args, *(a[i : i + _CHUNK] for a in arrays)) for i in range(0, n, _CHUNK)]
     )
-    values = xr.DataArray(out, dims=("sample", dim), coords={"sample": stacked["sample"]})
-    return values.unstack("sample").transpose("chain", "draw", dim)
+    coords = {d: posterior[d] for d in ("chain", "draw") if d in posterior.coords}
+    return xr.DataArray(out.reshape(chains, draws, -1), dims=("chain", "draw", dim), coords=coords)
 
 
 def predict_proba(
