@@ -86,10 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        runs = [
-            measure(["report", str(args.reference), "-o", str(folder / "r.html")], code=args.code)
-            for _ in range(args.repeats)
-        ]
+        report = ["report", str(args.reference.resolve()), "-o", str(folder / "r.html")]
+        runs = [measure(report, code=args.code, cwd=folder) for _ in range(args.repeats)]
         seconds, peak = min(runs)
         fit = fit_seconds(args.reference)
         rows.append(("report", 1, seconds, peak, f"{seconds / fit:.3f} of the fit ({fit:.1f} s)"))
