@@ -251,11 +251,11 @@ def group_modes(
 
 
 def chain_loo(loglik: xr.DataArray) -> list[ELPDDataLOO]:
-    """PSIS-LOO of each chain taken as a model of its own, every chain in one PSIS call.
+    """PSIS-LOO of each chain taken as a model of its own, each row's weights smoothed once.
 
-    arviz-stats' Pareto-smoothed log weights (``psislw``) of every chain and training row
-    at once, over each chain's draws (one chain: a relative efficiency of 1, as
-    ``arviz_stats.loo`` takes it); the pointwise elpd, its sum, standard error and
+    Per chain, arviz-stats' Pareto-smoothed log weights (``psislw``) of every training
+    row at once, over the chain's draws (one chain: a relative efficiency of 1, as
+    ``arviz_stats.loo`` takes it); then the pointwise elpd, its sum, standard error and
     effective number of parameters as ``arviz_stats.loo`` computes them. It equals
     ``arviz_stats.loo`` of each chain alone, which smooths every row's weights twice.
 
@@ -267,7 +267,7 @@ def chain_loo(loglik: xr.DataArray) -> list[ELPDDataLOO]:
     Returns
     -------
     list of arviz_stats.utils.ELPDDataLOO
-        One per chain, pointwise.
+        One per chain, pointwise (``elpd_i``, ``pareto_k``).
 
     Examples
     --------
@@ -277,31 +277,30 @@ def chain_loo(loglik: xr.DataArray) -> list[ELPDDataLOO]:
     >>> [round(float(r.elpd), 2) for r in loo]
     [-6.02, -6.03]
     """
-    loglik = loglik.transpose("chain", "obs", "draw")
-    with warnings.catch_warnings():  # a chain's k-hat warnings are not the point here
-        warnings.simplefilter("ignore")
-        log_weights, khat = loglik.azstats.psislw(r_eff=1.0, dim=["draw"])
-    ll = loglik.to_numpy()
-    draws = ll.shape[-1]
-    elpd_i = logsumexp(log_weights.transpose(*loglik.dims).to_numpy() + ll, axis=-1)
-    p_loo_i = logsumexp(ll, b=1 / draws, axis=-1) - elpd_i
+    draws = loglik.sizes["draw"]
     good_k = min(1 - 1 / np.log10(draws), 0.7) if draws > 1 else 0.7
     results = []
-    for c in range(ll.shape[0]):
-        elpd, se, p, _ = array_stats.loo_summary(elpd_i[c], p_loo_i[c])
+    for c in range(loglik.sizes["chain"]):  # one chain at a time: a chain's memory at most
+        chain = loglik.isel(chain=c).transpose("obs", "draw")
+        with warnings.catch_warnings():  # a chain's k-hat warnings are not the point here
+            warnings.simplefilter("ignore")
+            log_weights, khat = chain.azstats.psislw(r_eff=1.0, dim=["draw"])
+        ll = chain.to_numpy()
+        elpd_i = logsumexp(log_weights.transpose("obs", "draw").to_numpy() + ll, axis=-1)
+        p_loo_i = logsumexp(ll, b=1 / draws, axis=-1) - elpd_i
+        elpd, se, p, _ = array_stats.loo_summary(elpd_i, p_loo_i)
         results.append(
             ELPDDataLOO(
                 elpd=elpd,
                 se=se,
                 p=p,
                 n_samples=draws,
-                n_data_points=ll.shape[1],
+                n_data_points=ll.shape[0],
                 scale="log",
-                warning=bool(np.any(khat[c] > good_k)),
+                warning=bool(np.any(khat > good_k)),
                 good_k=good_k,
-                elpd_i=xr.DataArray(elpd_i[c], dims="obs", name="elpd_i"),
-                pareto_k=khat[c].rename("pareto_k"),
-                log_weights=log_weights[c],
+                elpd_i=xr.DataArray(elpd_i, dims="obs", name="elpd_i"),
+                pareto_k=khat.rename("pareto_k"),
             )
         )
     return results
