@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from analysis.diagnostics.by_draw_kind import Diagnostics, diagnose
-from analysis.parameters.alignment import align_hidden_units
+from analysis.parameters.alignment import align_hidden_units, unit_vectors
 from analysis.parameters.importance import importance_summary, permutation_importance
 from analysis.parameters.weights import pooled_densities, pooled_summary, weight_moments
 from analysis.predictive.evaluator import Evaluator, evaluator, training_predictions
@@ -116,6 +116,26 @@ class FileAnalysis:
         self.random_state = random_state
         self._computing = 0
         self._seconds = 0.0
+
+    def over_chains(self, chains: list[int] | None = None) -> tuple[xr.Dataset, np.ndarray]:
+        """Predictive moments and mean hidden-unit vectors over some chains, kept per subset.
+
+        A comparison's jackknife leaves out one reference chain at a time, for every file
+        compared with the reference: each subset's moments
+        (:func:`~analysis.predictive.metrics.predictive_moments`) and its aligned units'
+        mean direction (:func:`~analysis.parameters.alignment.unit_vectors`) are computed
+        once for them all. ``chains``: positions, None for every chain.
+        """
+        key = None if chains is None else tuple(chains)
+        cache = self.__dict__.setdefault("_subsets", {})
+        if key not in cache:
+            keep = None if key is None else list(key)
+            moments = (
+                self.predictive if keep is None else predictive_moments(self.tree, chains=keep)
+            )
+            aligned = self.aligned if keep is None else self.aligned.isel(chain=keep)
+            cache[key] = (moments, unit_vectors(aligned).mean("chain").to_numpy())
+        return cache[key]
 
     @property
     def seconds(self) -> float:

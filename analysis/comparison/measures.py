@@ -17,7 +17,7 @@ from scipy.stats import kendalltau, wasserstein_distance
 
 from analysis.diagnostics.modes import pooled_mcse
 from analysis.parameters.alignment import HIDDEN_VARS, match_units, unit_vectors
-from analysis.predictive.metrics import SAMPLE_DIMS, accuracy, predictive_moments
+from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
 
 if TYPE_CHECKING:
     from analysis.file_analysis import FileAnalysis
@@ -50,11 +50,17 @@ def align_to(reference: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
     """
     ref_units = unit_vectors(reference).mean("chain").to_numpy()
     other_units = unit_vectors(other).mean("chain").to_numpy()
-    order = match_units(ref_units, other_units)
-    aligned = other.copy()
+    return _relabelled(other, match_units(ref_units, other_units))
+
+
+def _relabelled(posterior: xr.Dataset, order: np.ndarray) -> xr.Dataset:
+    """``posterior`` with its hidden units taken in ``order``, under the same labels."""
+    relabelled = posterior.copy()
     for name in HIDDEN_VARS:
-        aligned[name] = other[name].isel(hidden=order).assign_coords(hidden=other["hidden"])
-    return aligned
+        relabelled[name] = (
+            posterior[name].isel(hidden=order).assign_coords(hidden=posterior["hidden"])
+        )
+    return relabelled
 
 
 def sd_ratio(xa: xr.DataArray, xb: xr.DataArray) -> xr.DataArray:
@@ -100,9 +106,8 @@ class Pair:
     @cached_property
     def moments(self) -> tuple[xr.Dataset, xr.Dataset]:
         """Each run's predictive mean, std and labels (:func:`predictive_moments`)."""
-        return self._each(
-            lambda run: run.predictive,
-            lambda run, keep: predictive_moments(run.tree, chains=keep),
+        return tuple(
+            run.over_chains(keep)[0] for run, keep in zip(self.runs, self.chains, strict=True)
         )
 
     @cached_property
@@ -112,9 +117,10 @@ class Pair:
 
     @cached_property
     def weights(self) -> tuple[xr.Dataset, xr.Dataset]:
-        """Both posteriors, hidden units aligned: ``b``'s matched to ``a``'s."""
+        """Both posteriors, hidden units aligned: ``b``'s matched to ``a``'s (:func:`align_to`)."""
         pa, pb = self._each(lambda run: run.aligned, lambda run, keep: run.aligned.isel(chain=keep))
-        return pa, align_to(pa, pb)
+        units = [run.over_chains(keep)[1] for run, keep in zip(self.runs, self.chains, strict=True)]
+        return pa, _relabelled(pb, match_units(*units))
 
     @cached_property
     def drops(self) -> tuple[xr.DataArray, xr.DataArray]:
