@@ -16,8 +16,9 @@ from analysis.predictive.evaluator import Evaluator, evaluator, weighted_f1_per_
 from analysis.predictive.metrics import SAMPLE_DIMS
 
 
-def _class_std(p: xr.DataArray, mask_arrest: np.ndarray, mask_propagate: np.ndarray):
-    std = p.std(SAMPLE_DIMS).to_numpy()
+def _class_std(p: np.ndarray, mask_arrest: np.ndarray, mask_propagate: np.ndarray):
+    """Mean predictive std of the arrests and of the propagations; ``p (chain, draw, test)``."""
+    std = p.std(axis=(0, 1))
     return std[mask_arrest].mean(), std[mask_propagate].mean()
 
 
@@ -71,13 +72,13 @@ def permutation_importance(
         for r in range(n_repeats):
             shuffled = X.copy()
             shuffled[:, f] = X[orders[f, r], f]
-            p = network(tree["posterior"], shuffled)
-            drop[f, r] = base_f1 - weighted_f1_per_draw(p.to_numpy() > threshold, y)
+            p = network(tree["posterior"], shuffled).transpose(*SAMPLE_DIMS, ...).to_numpy()
+            drop[f, r] = base_f1 - weighted_f1_per_draw(p > threshold, y)
             drop_mean[f, r] = base_f1_mean - weighted_f1_per_draw(
-                p.mean(SAMPLE_DIMS).to_numpy() > threshold, y
+                p.mean(axis=(0, 1)) > threshold, y
             )
             std_arrest[f, r], std_propagate[f, r] = _class_std(p, tn, tp)
-    base_arrest, base_propagate = _class_std(base, tn, tp)
+    base_arrest, base_propagate = _class_std(base.transpose(*SAMPLE_DIMS, ...).to_numpy(), tn, tp)
     coords = {"feature": features, "repeat": np.arange(n_repeats)}
     return xr.Dataset(
         {
