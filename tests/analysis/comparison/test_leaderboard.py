@@ -134,16 +134,19 @@ def test_a_leaderboard_of_lazy_analyses_is_the_same_and_skips_what_no_row_reads(
         )
 
 
-def test_the_gp_baseline_sees_a_stratified_subset_and_the_table_says_so(files, monkeypatch):
+def test_the_gp_kernel_is_fitted_on_a_stratified_subset_and_the_table_says_so(files, monkeypatch):
     from analysis.comparison import baselines
 
-    monkeypatch.setattr(baselines, "GP_MAX_ROWS", 20)
     tree = storage.load(files["nuts"])
     y = tree["observed_data"]["y"].to_numpy()
-    result = fit_baselines(tree, names=("GP classifier", "logistic regression"))
-    assert result.table["training_rows"].to_dict() == {
-        "GP classifier": 20,
-        "logistic regression": len(y),
-    }
+    names = ("GP classifier", "logistic regression")
+    whole = fit_baselines(tree, names=names)
+    monkeypatch.setattr(baselines, "GP_KERNEL_ROWS", 20)
+    subset = fit_baselines(tree, names=names)
+    assert whole.table.loc["GP classifier", "kernel_rows"] == len(y)
+    assert subset.table.loc["GP classifier", "kernel_rows"] == 20
+    assert np.isnan(subset.table.loc["logistic regression", "kernel_rows"])
+    # the latent GP sees every row: its predictions still learn the planted rule
+    assert subset.table.loc["GP classifier", "accuracy"] >= 0.8
     keep = baselines.stratified_subset(y, 20, random_state=0)
     assert len(set(keep)) == 20 and abs(y[keep].mean() - y.mean()) <= 1 / 20
