@@ -75,7 +75,9 @@ def test_nuts_recovers_the_conjugate_posterior_reproducibly(conjugate):
     fits = [fit_nuts(model, draws=500, tune=300, chains=2, random_seed=2) for _ in range(2)]
     mu = fits[0].posterior["mu"]
     assert mu.shape == (2, 500)
-    assert float(mu.mean()) == pytest.approx(mean, abs=0.2 * sd)
+    # 3 Monte Carlo standard errors at its ESS of about 400: a draw set shifted by a
+    # quarter of an sd fails (0.2 sd let it pass)
+    assert float(mu.mean()) == pytest.approx(mean, abs=0.15 * sd)
     assert float(mu.std()) == pytest.approx(sd, rel=0.2)
     np.testing.assert_array_equal(mu, fits[1].posterior["mu"])
     stats = fits[0].sample_stats
