@@ -20,7 +20,7 @@ import xarray as xr
 
 from analysis.comparison.pairwise import PAIRWISE, point_numbers
 from analysis.comparison.two_files import Comparison, compare_runs
-from analysis.diagnostics.approximation import ApproximationDiagnostics
+from analysis.diagnostics.by_draw_kind import draw_kind
 from analysis.file_analysis import FileAnalysis
 
 if TYPE_CHECKING:  # its scikit-learn models load only where baselines are fitted
@@ -70,7 +70,8 @@ def _row(comparison: Comparison, run: FileAnalysis, *, side: int) -> dict:
     label = comparison.labels[side]
     metrics = comparison.predictions[label]
     cost = comparison.cost[label]
-    khat = run.diagnostics.khat if isinstance(run.diagnostics, ApproximationDiagnostics) else np.nan
+    independent = draw_kind(run.tree) == "independent"  # judged by PSIS k-hat; chains are not
+    khat = run.diagnostics.khat if independent else np.nan
     return {m: float(metrics[m]) for m in METRICS} | {
         "khat": float(khat),
         "fit_seconds": float(cost["fit_seconds"]),
@@ -159,7 +160,9 @@ def leaderboard(
     ref_label = f"{reference.method} (reference)"
     comparisons, rows = {}, {}
     for label, run in zip(labels, runs, strict=True):
-        comparison = compare_runs(run, reference, answers=False)  # a row needs none
+        comparison = compare_runs(
+            run, reference, answers=False, chains=False
+        )  # a row shows neither
         comparisons[label] = comparison
         rows[label] = _row(comparison, run, side=0) | _against(comparison)
     first = next(iter(comparisons.values()), None)

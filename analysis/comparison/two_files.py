@@ -21,6 +21,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from analysis.comparison.measures import align_to, sd_ratio, wasserstein
 from analysis.comparison.pairwise import pairwise_numbers
 from analysis.comparison.reference_error import reference_intervals
+from analysis.diagnostics.by_draw_kind import draw_kind
 from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.file_analysis import FileAnalysis
 from analysis.predictive.metrics import SAMPLE_DIMS
@@ -168,7 +169,7 @@ def cost_table(runs: tuple[FileAnalysis, ...], *, labels: tuple[str, ...]) -> pd
     rows = {}
     for label, run in zip(labels, runs, strict=True):
         seconds = float(run.tree.attrs["fit_seconds"])
-        ess = run.diagnostics.ess_p
+        ess = run.ess_p
         rows[label] = {
             "fit_seconds": seconds,
             "gradient_evaluations": _gradient_evaluations(run.tree),
@@ -210,7 +211,9 @@ class Comparison:
     next_overlap: dict | None = None
 
 
-def compare_runs(a: FileAnalysis, b: FileAnalysis, *, answers: bool = True) -> Comparison:
+def compare_runs(
+    a: FileAnalysis, b: FileAnalysis, *, answers: bool = True, chains: bool = True
+) -> Comparison:
     """Compare the analyses of two posterior files of the same test set.
 
     Parameters
@@ -221,6 +224,9 @@ def compare_runs(a: FileAnalysis, b: FileAnalysis, *, answers: bool = True) -> C
     answers : bool
         Whether to compare their response curves and next simulations (``effects``,
         ``next_overlap``); computing them takes seconds per file.
+    chains : bool
+        Whether to judge each run's Markov chains (``chains``: how far its pooled
+        prediction can be trusted); seconds per file, and a leaderboard row shows none.
 
     Returns
     -------
@@ -268,6 +274,8 @@ def compare_runs(a: FileAnalysis, b: FileAnalysis, *, answers: bool = True) -> C
         chains={
             label: run.diagnostics.summary()
             for label, run in zip(labels, (a, b), strict=True)
-            if isinstance(run.diagnostics, ChainDiagnostics)
-        },
+            if draw_kind(run.tree) == "markov" and isinstance(run.diagnostics, ChainDiagnostics)
+        }
+        if chains
+        else None,
     )

@@ -132,6 +132,8 @@ def test_a_leaderboard_of_lazy_analyses_is_the_same_and_skips_what_no_row_reads(
         assert not {"thresholds", "densities", "pooled", "misclassified", "answers"} & set(
             run.__dict__
         )
+    # nor the judgement of any file's Markov chains: the reference's included
+    assert "diagnostics" not in lazy["nuts"].__dict__ | lazy["other"].__dict__
 
 
 def test_the_gp_kernel_is_fitted_on_a_stratified_subset_and_the_table_says_so(files, monkeypatch):
