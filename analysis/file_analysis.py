@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -15,65 +13,35 @@ from analysis.diagnostics.by_draw_kind import Diagnostics, diagnose, prediction_
 from analysis.parameters.alignment import align_hidden_units, unit_vectors
 from analysis.parameters.importance import importance_summary, permutation_importance
 from analysis.parameters.weights import pooled_densities, pooled_summary, weight_moments
-from analysis.predictive.evaluator import Evaluator, evaluator, training_predictions
+from analysis.predictive.evaluator import Evaluator, evaluator
 from analysis.predictive.metrics import (
     ClassificationMetrics,
     ProbabilisticScores,
     classification_metrics,
-    classification_tables,
-    f1_optimal_threshold,
     misclassification_table,
     predictive_moments,
     probabilistic_scores,
     reliability,
 )
+from analysis.predictive.thresholds import Threshold, classification_thresholds
 from analysis.response.summary import ResponseSummary, answers
+from analysis.timed_field import timed_field
 
 #: JSON attrs of a posterior file, decoded for display.
 _JSON_ATTRS = ("config", "data_sha256", "library_versions")
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """Classification at one threshold: why it was chosen and its tables."""
+class Pooled(NamedTuple):
+    """What a comparison reads of some chains of a file (:meth:`FileAnalysis.over_chains`).
 
-    name: str
-    value: float
-    note: str
-    confusion: pd.DataFrame
-    report: pd.DataFrame
-
-
-class _Field:
-    """A result of :class:`FileAnalysis`: computed when first read, then kept.
-
-    The time spent computing it is added to the analysis' ``seconds`` (a field read
-    while another is computed counts once, in the outer one).
+    ``moments``: :func:`~analysis.predictive.metrics.predictive_moments`; ``aligned``: the
+    aligned posterior of those chains; ``units``: their hidden units' mean direction
+    (:func:`~analysis.parameters.alignment.unit_vectors`), ``(hidden, component)``.
     """
 
-    def __init__(self, compute):
-        self.compute = compute
-        self.__doc__ = compute.__doc__
-
-    def __set_name__(self, owner, name: str) -> None:
-        self.name = name
-        owner.FIELDS = (*getattr(owner, "FIELDS", ()), name)
-
-    def __get__(self, analysis, owner=None):
-        if analysis is None:
-            return self
-        cache = analysis.__dict__
-        if self.name not in cache:
-            outer = not analysis._computing
-            analysis._computing += 1
-            start = time.perf_counter()
-            try:
-                cache[self.name] = self.compute(analysis)
-            finally:
-                analysis._computing -= 1
-                if outer:
-                    analysis._seconds += time.perf_counter() - start
-        return cache[self.name]
+    moments: xr.Dataset
+    aligned: xr.Dataset
+    units: np.ndarray
 
 
 class FileAnalysis:
@@ -117,14 +85,12 @@ class FileAnalysis:
         self._computing = 0
         self._seconds = 0.0
 
-    def over_chains(self, chains: list[int] | None = None) -> tuple[xr.Dataset, np.ndarray]:
-        """Predictive moments and mean hidden-unit vectors over some chains, kept per subset.
+    def over_chains(self, chains: list[int] | None = None) -> Pooled:
+        """Predictive moments, aligned weights and unit directions over some chains, kept.
 
         A comparison's jackknife leaves out one reference chain at a time, for every file
-        compared with the reference: each subset's moments
-        (:func:`~analysis.predictive.metrics.predictive_moments`) and its aligned units'
-        mean direction (:func:`~analysis.parameters.alignment.unit_vectors`) are computed
-        once for them all. ``chains``: positions, None for every chain.
+        compared with the reference: each subset's :class:`Pooled` is computed once for
+        them all. ``chains``: positions, None for every chain.
         """
         key = None if chains is None else tuple(chains)
         cache = self.__dict__.setdefault("_subsets", {})
@@ -134,7 +100,7 @@ class FileAnalysis:
                 self.predictive if keep is None else predictive_moments(self.tree, chains=keep)
             )
             aligned = self.aligned if keep is None else self.aligned.isel(chain=keep)
-            cache[key] = (moments, unit_vectors(aligned).mean("chain").to_numpy())
+            cache[key] = Pooled(moments, aligned, unit_vectors(aligned).mean("chain").to_numpy())
         return cache[key]
 
     @property
@@ -142,71 +108,71 @@ class FileAnalysis:
         """Seconds spent computing the results read so far."""
         return self._seconds
 
-    @_Field
+    @timed_field
     def network(self) -> Evaluator:
         """The file's network, compiled once (:func:`analysis.predictive.evaluator.evaluator`)."""
         return evaluator(self.tree)
 
-    @_Field
+    @timed_field
     def provenance(self) -> dict[str, Any]:
         """The file's root attrs (:func:`provenance`)."""
         return provenance(self.tree)
 
-    @_Field
+    @timed_field
     def predictive(self) -> xr.Dataset:
         """Mean and sd of p per test simulation, and its label."""
         return predictive_moments(self.tree)
 
-    @_Field
+    @timed_field
     def metrics(self) -> ClassificationMetrics:
         """Test accuracy, weighted F1 and mean predictive sd at 0.5."""
         return classification_metrics(self.tree, moments=self.predictive)
 
-    @_Field
+    @timed_field
     def _alignment(self) -> tuple[xr.Dataset, xr.DataArray]:
         return align_hidden_units(self.tree["posterior"].to_dataset())
 
-    @_Field
+    @timed_field
     def aligned(self) -> xr.Dataset:
         """The posterior with hidden units aligned across chains."""
         return self._alignment[0]
 
-    @_Field
+    @timed_field
     def permutation(self) -> xr.DataArray:
         """The permutation of hidden units that aligns each chain."""
         return self._alignment[1]
 
-    @_Field
+    @timed_field
     def densities(self) -> xr.Dataset:
         """Pooled densities of the weights (:func:`pooled_densities`)."""
         return pooled_densities(self.tree, random_state=self.random_state)
 
-    @_Field
+    @timed_field
     def pooled(self) -> pd.DataFrame:
         """Pooled summary of the weights (:func:`pooled_summary`)."""
         return pooled_summary(self.tree)
 
-    @_Field
+    @timed_field
     def moments(self) -> xr.Dataset:
         """Moments of the aligned weights (:func:`weight_moments`)."""
         return weight_moments(self.aligned)
 
-    @_Field
+    @timed_field
     def misclassified(self) -> pd.DataFrame:
         """The test simulations classed wrongly."""
         return misclassification_table(self.predictive)
 
-    @_Field
+    @timed_field
     def thresholds(self) -> list[Threshold]:
         """Classification at 0.5, at the training F1 optimum and at the test optimum."""
-        return _thresholds(self.tree, self.predictive, self.network)
+        return classification_thresholds(self.tree, self.predictive, network=self.network)
 
-    @_Field
+    @timed_field
     def scores(self) -> ProbabilisticScores:
         """Log loss, Brier score and the other scores of the mean prediction."""
         return probabilistic_scores(*self._y_and_mean)
 
-    @_Field
+    @timed_field
     def reliability(self) -> xr.Dataset:
         """The reliability diagram's bins."""
         return reliability(*self._y_and_mean)
@@ -215,7 +181,7 @@ class FileAnalysis:
     def _y_and_mean(self) -> tuple[np.ndarray, np.ndarray]:
         return self.predictive["y"].to_numpy(), self.predictive["mean"].to_numpy()
 
-    @_Field
+    @timed_field
     def _shuffled(self) -> xr.Dataset:
         return permutation_importance(
             self.tree,
@@ -224,22 +190,22 @@ class FileAnalysis:
             network=self.network,
         )
 
-    @_Field
+    @timed_field
     def importance(self) -> xr.Dataset:
         """Permutation importance per feature, the most important first."""
         return importance_summary(self._shuffled)
 
-    @_Field
+    @timed_field
     def importance_chains(self) -> xr.DataArray:
         """Mean F1 drop per feature and chain."""
         return self._shuffled["f1_drop"].mean(("repeat", "draw"))
 
-    @_Field
+    @timed_field
     def diagnostics(self) -> Diagnostics:
         """Diagnostics of the method's kind of draws (:func:`diagnose`)."""
         return diagnose(self.tree, aligned=self.aligned)
 
-    @_Field
+    @timed_field
     def ess_p(self) -> float:
         """Function-space ESS: the median bulk ESS of the test predictions.
 
@@ -251,7 +217,7 @@ class FileAnalysis:
             return self.diagnostics.ess_p
         return prediction_ess(self.tree)
 
-    @_Field
+    @timed_field
     def answers(self) -> ResponseSummary:
         """The response curves, maps and next simulations (see :func:`answers`)."""
         order = [str(f) for f in self.importance["feature"].values]
@@ -265,31 +231,6 @@ def provenance(tree: xr.DataTree) -> dict[str, Any]:
         if key in attrs:
             attrs[key] = json.loads(attrs[key])
     return attrs
-
-
-def _thresholds(tree: xr.DataTree, predictive: xr.Dataset, network) -> list[Threshold]:
-    y, p_mean = predictive["y"].to_numpy(), predictive["mean"].to_numpy()
-    train_p = training_predictions(tree, network=network).mean(("chain", "draw")).to_numpy()
-    train_y = tree["observed_data"]["y"].to_numpy()
-    weight = tree["constant_data"]["weight"].to_numpy()
-    choices = [
-        ("0.5", 0.5, "the natural cut for a probability"),
-        (
-            "F1-optimal on training data",
-            f1_optimal_threshold(train_y, train_p, weight=weight),
-            "maximises weighted F1 on the (upsampled) training rows: no test data used",
-        ),
-        (
-            "tuned on the test set (optimistic)",
-            f1_optimal_threshold(y, p_mean),
-            "maximises weighted F1 on the test set itself, as the paper did; shown only "
-            "to compare with the paper: it leaks the test labels and flatters the result",
-        ),
-    ]
-    return [
-        Threshold(name, value, note, *classification_tables(y, p_mean, threshold=value))
-        for name, value, note in choices
-    ]
 
 
 def analyse_run(

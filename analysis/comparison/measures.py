@@ -104,11 +104,16 @@ class Pair:
         )
 
     @cached_property
+    def _pooled(self) -> tuple:
+        """Each run's chains kept, as it computes them once (:meth:`FileAnalysis.over_chains`)."""
+        return tuple(
+            run.over_chains(keep) for run, keep in zip(self.runs, self.chains, strict=True)
+        )
+
+    @cached_property
     def moments(self) -> tuple[xr.Dataset, xr.Dataset]:
         """Each run's predictive mean, std and labels (:func:`predictive_moments`)."""
-        return tuple(
-            run.over_chains(keep)[0] for run, keep in zip(self.runs, self.chains, strict=True)
-        )
+        return tuple(pooled.moments for pooled in self._pooled)
 
     @cached_property
     def means(self) -> tuple[np.ndarray, np.ndarray]:
@@ -118,9 +123,8 @@ class Pair:
     @cached_property
     def weights(self) -> tuple[xr.Dataset, xr.Dataset]:
         """Both posteriors, hidden units aligned: ``b``'s matched to ``a``'s (:func:`align_to`)."""
-        pa, pb = self._each(lambda run: run.aligned, lambda run, keep: run.aligned.isel(chain=keep))
-        units = [run.over_chains(keep)[1] for run, keep in zip(self.runs, self.chains, strict=True)]
-        return pa, _relabelled(pb, match_units(*units))
+        a, b = self._pooled
+        return a.aligned, _relabelled(b.aligned, match_units(a.units, b.units))
 
     @cached_property
     def drops(self) -> tuple[xr.DataArray, xr.DataArray]:

@@ -22,7 +22,6 @@ from analysis.comparison.measures import align_to, sd_ratio, wasserstein
 from analysis.comparison.pairwise import pairwise_numbers
 from analysis.comparison.reference_error import reference_intervals
 from analysis.diagnostics.by_draw_kind import draw_kind
-from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.file_analysis import FileAnalysis
 from analysis.predictive.metrics import SAMPLE_DIMS
 from analysis.response.summary import effects_side_by_side, next_overlap
@@ -274,7 +273,7 @@ def compare_runs(
         chains={
             label: run.diagnostics.summary()
             for label, run in zip(labels, (a, b), strict=True)
-            if draw_kind(run.tree) == "markov" and isinstance(run.diagnostics, ChainDiagnostics)
+            if draw_kind(run.tree) == "markov"  # judged as chains (ChainDiagnostics)
         }
         if chains
         else None,

@@ -30,8 +30,8 @@ from analysis.diagnostics.modes import (
     per_chain_convergence,
     pooled_mcse,
     saturation,
-    stacking_weights,
 )
+from analysis.diagnostics.stacking import stacking_weights
 from analysis.predictive.evaluator import training_loglik
 from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
 from inference.methods.registry import METHODS
@@ -227,7 +227,7 @@ def chain_table(p: xr.DataArray, y: np.ndarray, *, weights: np.ndarray) -> pd.Da
     y : numpy.ndarray
         The test labels.
     weights : numpy.ndarray
-        The chains' stacking weights (:func:`analysis.diagnostics.modes.stacking_weights`).
+        The chains' stacking weights (:func:`analysis.diagnostics.stacking.stacking_weights`).
 
     Returns
     -------

@@ -5,7 +5,8 @@ import pytest
 import xarray as xr
 
 from analysis.diagnostics.chains import chain_diagnostics
-from analysis.diagnostics.modes import group_modes, pooled_mcse, saturation, stacking_weights
+from analysis.diagnostics.modes import group_modes, pooled_mcse, saturation
+from analysis.diagnostics.stacking import stacking_weights
 from analysis.parameters.alignment import align_hidden_units
 from inference.posterior import storage
 
