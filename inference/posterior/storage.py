@@ -112,19 +112,13 @@ _READ_ERRORS = (
 
 
 @contextmanager
-def _unraisable_ignored(failed: list[bool]):
-    """Silence what h5netcdf reports, while being collected, about a file it failed to open.
-
-    The half-opened objects are collected here, once the read has failed (``failed[0]``
-    set); a file read whole leaves none, and a collection costs a tenth of a second.
-    """
+def _unraisable_ignored():
+    """Silence what h5netcdf reports, while being collected, about a file it failed to open."""
     previous = sys.unraisablehook
     sys.unraisablehook = lambda unraisable: None
     try:
         yield
     finally:
-        if failed[0]:
-            gc.collect()
         sys.unraisablehook = previous
 
 
@@ -181,16 +175,17 @@ def load(path: str | os.PathLike) -> xr.DataTree:
     """
     path = Path(path)
     data = _read_bytes(path)
-    message, failed = None, [True]
-    with _unraisable_ignored(failed):
+    message = None
+    with _unraisable_ignored():
         try:
             tree = read_netcdf(data)
-            failed[0] = False
         except PosteriorFileError as err:
             message = f"{path} is refused before reading: {err}"
         except _READ_ERRORS as err:
             reason = (str(err).splitlines() or [type(err).__name__])[0]
             message = f"{path} is not a readable netCDF file ({reason})"
+        if message is not None:  # collect the half-opened objects while they are silenced;
+            gc.collect()  # a file read whole leaves none (a collection: a tenth of a second)
     if message is not None:
         raise PosteriorFileError(message)
     try:
