@@ -158,3 +158,56 @@ def flat_logp(model: pm.Model, *, term: str = "posterior") -> Callable:
         return logp([part.reshape(shape) for part, shape in zip(parts, shapes, strict=True)])
 
     return density
+
+
+def one_batch_at_a_time(density: Callable) -> Callable:
+    """Wrap ``density`` so that ``jax.vmap`` maps it sequentially, not all at once.
+
+    Under ``vmap`` the returned function evaluates its batch by ``jax.lax.map``; under
+    a second ``vmap`` each step of that map is batched over the outer axis only. Values
+    and derivatives are those of ``density`` (up to the last bits of float reassociation).
+    BlackJAX's Pathfinder estimates the ELBO of every L-BFGS iterate under one ``vmap``
+    of ``vmap``: on the network, with 1000 iterations, 10 draws and 1600 rows, that held
+    about 3 GB of hidden activations at once, and 0.3 GB this way.
+
+    Parameters
+    ----------
+    density : callable
+        A JAX function of one array.
+
+    Returns
+    -------
+    callable
+        The same function, with a sequential batching rule and ``density``'s own
+        forward-mode (and so reverse-mode) derivative.
+
+    Examples
+    --------
+    >>> import jax, jax.numpy as jnp
+    >>> square = one_batch_at_a_time(lambda x: jnp.sum(x**2))
+    >>> points = jnp.arange(6.0).reshape(3, 2)
+    >>> jax.vmap(square)(points).tolist(), float(jax.grad(square)(jnp.ones(2))[0])
+    ([1.0, 13.0, 41.0], 2.0)
+    """
+    import jax
+
+    @jax.custom_batching.custom_vmap
+    def mapped(point):
+        return density(point)
+
+    @mapped.def_vmap
+    def _rule(axis_size, in_batched, point):
+        (batched,) = in_batched
+        if not batched:
+            return density(point), False
+        return jax.lax.map(mapped, point), True
+
+    @jax.custom_jvp
+    def wrapped(point):
+        return mapped(point)
+
+    @wrapped.defjvp
+    def _jvp(primals, tangents):
+        return jax.jvp(density, primals, tangents)
+
+    return wrapped
