@@ -14,6 +14,7 @@ from analysis.parameters.alignment import align_hidden_units, unit_vectors
 from analysis.parameters.importance import importance_summary, permutation_importance
 from analysis.parameters.weights import pooled_densities, pooled_summary, weight_moments
 from analysis.predictive.evaluator import Evaluator, evaluator
+from analysis.predictive.loo import Elpd, elpd_loo
 from analysis.predictive.metrics import (
     ClassificationMetrics,
     ProbabilisticScores,
@@ -199,6 +200,11 @@ class FileAnalysis:
     def importance_chains(self) -> xr.DataArray:
         """Mean F1 drop per feature and chain."""
         return self._shuffled["f1_drop"].mean(("repeat", "draw"))
+
+    @timed_field
+    def elpd(self) -> Elpd | None:
+        """PSIS-LOO of the training rows from the stored log-likelihood (:func:`elpd_loo`)."""
+        return elpd_loo(self.tree)
 
     @timed_field
     def diagnostics(self) -> Diagnostics:

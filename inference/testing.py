@@ -18,6 +18,7 @@ from inference.methods.result import MethodFit
 from inference.model.forward import predict_proba
 from inference.model.network import PARAMS, build_model, sample_prior
 from inference.posterior.assemble import assemble
+from inference.posterior.pointwise import pointwise_groups
 
 __all__ = ["FEATURES", "tiny_posterior_file"]
 
@@ -148,4 +149,5 @@ def _build(method: str, chains: int, draws: int, hidden: int, seed: int) -> xr.D
         seed=seed,
         data_sha256={"synthetic": "0" * 64},
         fit_seconds=1.0,
+        pointwise=pointwise_groups(model, posterior, likelihood="bernoulli", random_seed=seed),
     )

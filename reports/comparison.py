@@ -80,6 +80,7 @@ def render_comparison(
         "next_overlap": comparison.next_overlap,
         "tables": {
             "predictions": table(comparison.predictions, digits=4),
+            "elpd": None if comparison.elpd is None else table(comparison.elpd.table, digits=2),
             "agreement": series_table(
                 {
                     n.name: float(comparison.numbers[n.name])
@@ -97,6 +98,7 @@ def render_comparison(
             else table(comparison.intervals, digits=4),
         },
         "reference": comparison.reference,
+        "elpd_sentence": comparison.elpd.sentence if comparison.elpd else "",
         "panels": _PANELS,
         "run_figures": [
             run_figures(r) | {"diagnostics": diagnostics_section(r.diagnostics)["figure"]}

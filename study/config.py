@@ -145,10 +145,10 @@ class RunConfig(*_METHOD_OPTIONS, _RunOptions):
         Examples
         --------
         >>> sorted(RunConfig(seed=1).seeds())
-        ['advi', 'ensemble', 'fullrank_advi', 'laplace', 'nuts', 'pathfinder', 'prior', 'smc',
-         'svgd', 'upsample']
+        ['advi', 'ensemble', 'fullrank_advi', 'laplace', 'nuts', 'pathfinder',
+         'posterior_predictive', 'prior', 'smc', 'svgd', 'upsample']
         """
-        names = ("upsample", "prior", *METHODS)
+        names = ("upsample", "prior", *METHODS, "posterior_predictive")
         return {n: int(random_stream(self.seed, n).generate_state(1)[0]) for n in names}
 
     def options_of(self, method: str) -> dict[str, Any]:

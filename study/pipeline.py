@@ -27,6 +27,7 @@ from inference.model.parameters import PARAM_DIMS
 from inference.posterior import storage
 from inference.posterior.assemble import assemble
 from inference.posterior.contract import MAX_DATA_BYTES, over_cap
+from inference.posterior.pointwise import pointwise_groups
 from study.config import ConfigError, RunConfig
 from study.data.dataset import FEATURES, Dataset
 from study.data.preprocess import prepare
@@ -112,8 +113,9 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
     """Refuse, before fitting, a run whose posterior file would hold too much.
 
     Estimates the file's arrays from the options and the data: draws of every
-    parameter, test prediction and sample stat, the prior draws, the training and
-    test inputs, and ADVI's loss history.
+    parameter, test prediction and sample stat, each training row's log-likelihood and
+    predictive label (5 bytes a row and draw, counted as 8), the prior draws, the
+    training and test inputs, and ADVI's loss history.
 
     Raises
     ------
@@ -134,7 +136,8 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
     rows = len(dataset.train) + len(dataset.test)
     values = (
         METHODS[method].stored_values(
-            config.options_of(method), per_draw=params + len(dataset.test)
+            config.options_of(method),
+            per_draw=params + len(dataset.test) + len(dataset.train),
         )
         + config.prior_draws * params
         + rows * (len(FEATURES) + 2)
@@ -199,6 +202,7 @@ def fit_posterior(
         progressbar=progressbar,
         **config.options_of(method),
     )
+    fit_seconds = time.perf_counter() - fit_start
     return assemble(
         method=method,
         fit=fit,
@@ -216,7 +220,13 @@ def fit_posterior(
         config={"method": method, "data_source": dataset.source, **config.as_dict()},
         seed=config.seed,
         data_sha256=dataset.sha256,
-        fit_seconds=time.perf_counter() - fit_start,
+        fit_seconds=fit_seconds,
+        pointwise=pointwise_groups(
+            model,
+            fit.posterior,
+            likelihood=config.likelihood,
+            random_seed=seeds["posterior_predictive"],
+        ),
     )
 
 

@@ -47,7 +47,19 @@ def headline(comparison: Comparison) -> dict[str, Any]:
         "chains": comparison.chains or {},
         "effect_sizes": _effects(comparison),
         "next_overlap": comparison.next_overlap,
+        "elpd_loo": _elpd(comparison),
     }
+
+
+def _elpd(comparison: Comparison) -> dict[str, Any] | None:
+    """Per run: elpd-LOO of the training rows, its se, largest k̂, difference to the best."""
+    if comparison.elpd is None:
+        return None
+    table = comparison.elpd.table
+    return {
+        label: {k: _json_number(v) for k, v in table.loc[label].items()}
+        for label in comparison.labels
+    } | {"sentence": comparison.elpd.sentence}
 
 
 def _group(comparison: Comparison, group: str) -> dict[str, float]:
@@ -147,6 +159,7 @@ def conclusion(comparison: Comparison) -> list[str]:
         f"{a} {m.loc['std_error_auc', a]:.2f}, {b} {m.loc['std_error_auc', b]:.2f}.",
         f"Log loss {m.loc['log_loss', a]:.3f} vs {m.loc['log_loss', b]:.3f}; expected "
         f"calibration error {m.loc['ece', a]:.3f} vs {m.loc['ece', b]:.3f}.",
+        *([comparison.elpd.sentence] if comparison.elpd and comparison.elpd.sentence else []),
         f"Feature-importance rankings agree with Kendall's τ = {n['kendall_tau_importance']:.2f}.",
         f"Fit time {cost.loc['fit_seconds', a]:.1f} s vs {cost.loc['fit_seconds', b]:.1f} s "
         f"({cost.loc['fit_seconds', b] / cost.loc['fit_seconds', a]:.1f}× for {b})"

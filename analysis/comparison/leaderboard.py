@@ -22,6 +22,7 @@ from analysis.comparison.pairwise import PAIRWISE, point_numbers
 from analysis.comparison.two_files import Comparison, compare_runs
 from analysis.diagnostics.by_draw_kind import draw_kind
 from analysis.file_analysis import FileAnalysis
+from analysis.predictive.loo import compare_elpd
 
 if TYPE_CHECKING:  # its scikit-learn models load only where baselines are fitted
     from analysis.comparison.baselines import Baselines
@@ -170,9 +171,17 @@ def leaderboard(
     floor = rows[labels[0]].get("mean_abs_diff_null", np.nan) if labels else np.nan
     own |= {n.column: n.same for n in PAIRWISE if n.column} | {"mean_abs_diff_null": floor}
     extra = _baseline_rows(baselines, reference) if baselines is not None else {}
+    files = {ref_label: reference, **dict(zip(labels, runs, strict=True))}
+    elpd = compare_elpd(
+        {label: run.tree for label, run in files.items()},
+        {label: run.elpd for label, run in files.items()},
+    )
     table = pd.DataFrame.from_dict({ref_label: own, **rows, **extra}, orient="index")
-    conclusion = _conclusion(table.drop(index=list(extra)), ref_label) + _baseline_line(
-        table, extra, ref_label
+    table = table.join(elpd.table)
+    conclusion = (
+        _conclusion(table.drop(index=list(extra)), ref_label)
+        + ([elpd.sentence] if elpd.sentence else [])
+        + _baseline_line(table, extra, ref_label)
     )
     return Leaderboard(ref_label, table, comparisons, conclusion, tuple(extra))
 

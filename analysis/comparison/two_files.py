@@ -23,6 +23,7 @@ from analysis.comparison.pairwise import pairwise_numbers
 from analysis.comparison.reference_error import reference_intervals
 from analysis.diagnostics.by_draw_kind import draw_kind
 from analysis.file_analysis import FileAnalysis
+from analysis.predictive.loo import ElpdComparison, compare_elpd
 from analysis.predictive.metrics import SAMPLE_DIMS
 from analysis.response.summary import effects_side_by_side, next_overlap
 from common.errors import StudyError
@@ -191,7 +192,8 @@ class Comparison:
     effect
     sizes under both runs (:func:`analysis.response.summary.effects_side_by_side`);
     ``next_overlap``: the two lists of next simulations compared
-    (:func:`analysis.response.summary.next_overlap`).
+    (:func:`analysis.response.summary.next_overlap`); ``elpd``: both files' elpd-LOO of
+    the training rows side by side (:func:`analysis.predictive.loo.compare_elpd`).
     """
 
     labels: tuple[str, str]
@@ -208,6 +210,7 @@ class Comparison:
     chains: dict[str, dict] | None = None
     effects: pd.DataFrame | None = None
     next_overlap: dict | None = None
+    elpd: ElpdComparison | None = None
 
 
 def compare_runs(
@@ -270,6 +273,10 @@ def compare_runs(
         if answers
         else None,
         next_overlap=next_overlap(a.answers, b.answers) if answers else None,
+        elpd=compare_elpd(
+            dict(zip(labels, (a.tree, b.tree), strict=True)),
+            dict(zip(labels, (a.elpd, b.elpd), strict=True)),
+        ),
         chains={
             label: run.diagnostics.summary()
             for label, run in zip(labels, (a, b), strict=True)

@@ -34,9 +34,12 @@ def training_predictions(tree: xr.DataTree, *, network: Evaluator | None = None)
 def training_loglik(tree: xr.DataTree) -> xr.DataArray:
     """Each stored training row's log-likelihood per draw, ``(chain, draw, obs)``.
 
-    The model's own weighted per-row term (:func:`inference.model.forward.row_loglik`), from the
-    stored draws and the stored training data: nothing is stored for it in the file.
+    The model's own weighted per-row term: read from the file's ``log_likelihood`` group
+    (float32), or, in a file without one, computed from the stored draws and training
+    data (:func:`inference.model.forward.row_loglik`).
     """
+    if "log_likelihood" in tree.children:
+        return tree["log_likelihood"]["y"].astype(float).rename("loglik")
     return row_loglik(rebuild_model(tree), tree["posterior"].to_dataset())
 
 

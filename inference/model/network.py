@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pymc as pm
@@ -29,9 +30,17 @@ def _bernoulli_logp(logit: pt.TensorVariable, y: pt.TensorVariable) -> pt.Tensor
     return y * logit - pt.softplus(logit)
 
 
-def _normal_logp(logit: pt.TensorVariable, y: pt.TensorVariable) -> pt.TensorVariable:
+#: The label's distribution given the network's probability p, per likelihood: what a
+#: posterior predictive draw of a label is drawn from.
+LABELS: dict[str, Callable[[Any], pt.TensorVariable]] = {
+    "bernoulli": lambda p: pm.Bernoulli.dist(p=p),
     # the author's code: a Normal(score, 1) likelihood on the 0/1 labels
-    return pm.logp(pm.Normal.dist(mu=pm.math.sigmoid(logit), sigma=1.0), y)
+    "normal": lambda p: pm.Normal.dist(mu=p, sigma=1.0),
+}
+
+
+def _normal_logp(logit: pt.TensorVariable, y: pt.TensorVariable) -> pt.TensorVariable:
+    return pm.logp(LABELS["normal"](pm.math.sigmoid(logit)), y)
 
 
 #: Per-row log-likelihood of a label given the network's logit.

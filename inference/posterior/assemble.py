@@ -48,6 +48,7 @@ def assemble(
     seed: int,
     data_sha256: dict[str, str],
     fit_seconds: float,
+    pointwise: dict[str, xr.Dataset] | None = None,
 ) -> xr.DataTree:
     """Put a fit's results together as an InferenceData DataTree.
 
@@ -76,6 +77,9 @@ def assemble(
         File name to sha256 of the data read.
     fit_seconds : float
         Wall time of the fit.
+    pointwise : dict, optional
+        Groups ``log_likelihood`` and ``posterior_predictive`` of the training rows
+        (:func:`inference.posterior.pointwise.pointwise_groups`); left out without it.
 
     Returns
     -------
@@ -98,12 +102,13 @@ def assemble(
             },
             coords=obs | feature,
         ),
-        "predictions": p_test.rename("p").to_dataset(),
+        "predictions": p_test.rename("p").to_dataset().assign_coords(test_c),
         "predictions_constant_data": xr.Dataset(
             {"X": (("test", "feature"), test["X"]), "y": ("test", test["y"])},
             coords=test_c | feature,
         ),
         "sample_stats": fit.sample_stats,
+        **(pointwise or {}),
         **fit.groups,
     }
     tree = xr.DataTree.from_dict(groups)

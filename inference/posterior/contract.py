@@ -22,6 +22,7 @@ __all__ = [
     "DIM_LIMITS",
     "MAX_DATA_BYTES",
     "MAX_MAGNITUDE",
+    "OPTIONAL",
     "OTHER_DIM_LIMIT",
     "PosteriorFileError",
     "check_declared_sizes",
@@ -45,6 +46,14 @@ CONTRACT = {
     "predictions": {"p": ("chain", "draw", "test")},
     "predictions_constant_data": {"X": ("test", "feature"), "y": ("test",)},
 }
+#: Groups a file may hold (files from before them, or written without them, do not), each
+#: checked as the others when present: the training rows' log-likelihood and predictive
+#: label draws that ArviZ's LOO and predictive checks read
+#: (:mod:`inference.posterior.pointwise`).
+OPTIONAL = {
+    "log_likelihood": {"y": ("chain", "draw", "obs")},
+    "posterior_predictive": {"y": ("chain", "draw", "obs")},
+}
 #: Prior draws are a sample of their own: their chain and draw sizes are their own.
 _OWN_SAMPLE_DIMS = {"prior"}
 
@@ -56,7 +65,8 @@ def contract(tree: xr.DataTree) -> dict[str, dict[str, tuple[str, ...]]]:
     a file naming none has only the common part here, and is refused by the attr check.
     """
     method = method_of(tree.attrs)
-    return CONTRACT | (dict(method.stores) if method else {})
+    present = {g: v for g, v in OPTIONAL.items() if g in tree.children}
+    return CONTRACT | present | (dict(method.stores) if method else {})
 
 
 def validate(tree: xr.DataTree) -> None:
@@ -213,6 +223,12 @@ def _check_ranges(tree: xr.DataTree) -> None:
         raise PosteriorFileError(
             "predictions/p holds values outside [0, 1] (expected probabilities)"
         )
+    if "posterior_predictive" in tree.children:
+        drawn = tree["posterior_predictive"]["y"]
+        if drawn.dtype.kind in "iub" and not set(np.unique(drawn.to_numpy()).tolist()) <= {0, 1}:
+            raise PosteriorFileError(
+                "posterior_predictive/y holds values other than 0 and 1 (expected labels)"
+            )
     for group in ("observed_data", "predictions_constant_data"):
         labels = set(np.unique(tree[group]["y"].to_numpy()).tolist())
         if not labels <= {0, 1}:
