@@ -165,6 +165,26 @@ class RunConfig(*_METHOD_OPTIONS, _RunOptions):
         """Return the configuration as a JSON-ready dict."""
         return asdict(self)
 
+    def applying_to(self, method: str) -> dict[str, Any]:
+        """Return the options that shape ``method``'s fit: what its file stores.
+
+        Every run's options but the backends of other methods, then the method's own
+        (its options class).
+
+        Examples
+        --------
+        >>> stored = RunConfig().applying_to("advi")
+        >>> "advi_backend" in stored, "backend" in stored, "chains" in stored
+        (True, False, False)
+        >>> sorted(set(RunConfig().applying_to("nuts")) - set(stored))
+        ['backend', 'chains', 'nuts_init', 'target_accept', 'tune']
+        """
+        backends = {m.backend_option for m in METHODS.values()} - {None}
+        run = [f.name for f in fields(_RunOptions) if f.name not in backends]
+        run += [METHODS[method].backend_option] if METHODS[method].backend_option else []
+        values = self.as_dict()
+        return {name: values[name] for name in run} | self.options_of(method)
+
 
 #: Spawn keys of the random streams of one seed, as first recorded (changing one changes
 #: every result made with it); a method not listed gets a key from its name.

@@ -217,7 +217,7 @@ def fit_posterior(
         },
         test={"X": data.X_test, "y": data.y_test},
         features=data.features,
-        config={"method": method, "data_source": dataset.source, **config.as_dict()},
+        config={"method": method, "data_source": dataset.source, **config.applying_to(method)},
         seed=config.seed,
         data_sha256=dataset.sha256,
         fit_seconds=fit_seconds,

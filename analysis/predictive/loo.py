@@ -47,8 +47,10 @@ class Elpd:
         arviz-stats' threshold for this many draws.
     kind : str
         ``"loo"``, or ``"loo_approximate_posterior"`` (importance-corrected for q).
-    data : arviz_stats.utils.ELPDData
-        arviz-stats' own result, for ``azs.compare``.
+    data : arviz_stats.utils.ELPDData or None
+        arviz-stats' own result, for ``azs.compare``; None where it could not be computed.
+    problem : str or None
+        Why it could not be computed (the numbers are then NaN).
     """
 
     elpd: float
@@ -58,7 +60,8 @@ class Elpd:
     bad_share: float
     good_k: float
     kind: str
-    data: ELPDData
+    data: ELPDData | None
+    problem: str | None = None
 
 
 def elpd_loo(tree: xr.DataTree) -> Elpd | None:
@@ -77,14 +80,20 @@ def elpd_loo(tree: xr.DataTree) -> Elpd | None:
     if "log_likelihood" not in tree.children:
         return None
     stats = tree["sample_stats"]
+    approximate = {"lp", "log_q"} <= set(stats.data_vars)
+    kind = "loo_approximate_posterior" if approximate else "loo"
     with warnings.catch_warnings():  # the k-hat it warns of is reported in the result
         warnings.simplefilter("ignore")
-        if {"lp", "log_q"} <= set(stats.data_vars):
-            kind = "loo_approximate_posterior"
-            data = azs.loo_approximate_posterior(tree, log_p=stats["lp"], log_q=stats["log_q"])
-        else:
-            kind = "loo"
-            data = azs.loo(tree)
+        try:
+            if approximate:
+                data = azs.loo_approximate_posterior(tree, log_p=stats["lp"], log_q=stats["log_q"])
+            else:
+                data = azs.loo(tree)
+        except ValueError as err:  # e.g. resampled draws so repeated that no tail is left
+            distinct = len(np.unique(tree["posterior"]["b1"].to_numpy()))
+            problem = f"arviz-stats cannot smooth it ({err}; {distinct} distinct draws)"
+            nan = float("nan")
+            return Elpd(nan, nan, nan, nan, nan, nan, kind, None, problem)
     khat = np.asarray(data.pareto_k)
     return Elpd(
         elpd=float(data.elpd),
@@ -166,6 +175,8 @@ def compare_elpd(files: dict[str, xr.DataTree], elpds: dict[str, Elpd | None]) -
     for label, tree in files.items():
         if elpds[label] is None:
             why[label] = "no log_likelihood group in the file"
+        elif elpds[label].problem:
+            why[label] = elpds[label].problem
         elif elpd_scope(tree) != scope:
             why[label] = (
                 "another likelihood, balance or training rows, so its elpd scores other data"

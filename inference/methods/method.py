@@ -54,6 +54,10 @@ class Method:
         What its report shows of what its library stored about the fit.
     requires : tuple of str
         Optional packages (import names) its fit needs beyond the core dependencies.
+    backend_option : str, optional
+        The run option that picks its backend (``"backend"`` for NUTS, ``"advi_backend"``
+        for the fits compiled by ``pm.fit``'s modes), if any: stored in its files, while
+        the other methods' backend options are not.
     """
 
     name: str
@@ -64,6 +68,7 @@ class Method:
     summary: str
     reported: Reported = field(default_factory=Reported)
     requires: tuple[str, ...] = ()
+    backend_option: str | None = None
 
     @property
     def draws(self) -> DrawKind:

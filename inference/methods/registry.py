@@ -152,6 +152,7 @@ for _row in (
             "sample_stats": {"lp": _SAMPLE, "log_q": _SAMPLE},
         },
         summary="mean-field ADVI (the paper's variational inference)",
+        backend_option="advi_backend",
     ),
     Method(
         name="nuts",
@@ -172,6 +173,7 @@ for _row in (
             )
         },
         summary="NUTS (the reference: exact up to Monte Carlo error)",
+        backend_option="backend",
     ),
     Method(
         name="laplace",
@@ -202,6 +204,7 @@ for _row in (
         },
         summary="full-rank ADVI (a normal with a dense covariance, PyMC's pm.fit, "
         "from the mean-field fit)",
+        backend_option="advi_backend",
         reported=Reported(
             facts=(Fact("vi_history", "meanfield_steps", "mean-field steps before full rank"),)
         ),
@@ -267,6 +270,7 @@ for _row in (
         stores={"svgd": {"shift": ("window_end",)}},
         summary="Stein variational gradient descent (PyMC's pm.SVGD): --draws particles "
         "from prior draws",
+        backend_option="advi_backend",
         reported=Reported(
             facts=(Fact("svgd", "particles", "particles"), Fact("svgd", "steps", "steps"))
         ),

@@ -43,7 +43,8 @@ class Dataset:
     train, test : pandas.DataFrame
         Columns :data:`FEATURES` then :data:`LABEL` (0/1 integers).
     source : str
-        Where the files were found, for the run record.
+        What was read, by file names only (no path of this machine): it is stored in
+        every posterior file, which gets shared.
     sha256 : dict of str to str
         File name to sha256 of every file read.
     """

@@ -148,7 +148,7 @@ def load_paper_dataset(directory: Path, *, source: str = "") -> Dataset:
     names = list(PAPER_FILES)
     _check_splits(train, tables[2], sources=(" + ".join(names[:2]), names[2]))
     hashes = {name: digest for name, (_, digest) in read.items()}
-    return Dataset(train=train, test=tables[2], source=source or str(directory), sha256=hashes)
+    return Dataset(train=train, test=tables[2], source=source or "the paper's files", sha256=hashes)
 
 
 def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
@@ -170,7 +170,8 @@ def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
     hashes = {
         path.name: hashlib.sha256(data).hexdigest() for path, data in zip(paths, raw, strict=True)
     }
-    return Dataset(train=train, test=test, source=f"{train_csv}, {test_csv}", sha256=hashes)
+    source = f"{paths[0].name}, {paths[1].name}"  # names only: a file is shared, paths are not
+    return Dataset(train=train, test=test, source=source, sha256=hashes)
 
 
 def load_dataset(
@@ -219,4 +220,5 @@ def load_dataset(
     if how == "cache" and download:
         logger.info("fetching the paper's data into %s", directory)
         download_paper_files(directory)
-    return load_paper_dataset(directory, source=f"{directory} ({how})")
+    logger.info("reading the paper's files from %s (%s)", directory, how)
+    return load_paper_dataset(directory, source=f"the paper's files (from {how})")
