@@ -220,5 +220,5 @@ def load_dataset(
     if how == "cache" and download:
         logger.info("fetching the paper's data into %s", directory)
         download_paper_files(directory)
-    logger.info("reading the paper's files from %s (%s)", directory, how)
+    logger.debug("reading the paper's files from %s (%s)", directory, how)
     return load_paper_dataset(directory, source=f"the paper's files (from {how})")
