@@ -137,7 +137,9 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
     values = (
         METHODS[method].stored_values(
             config.options_of(method),
-            per_draw=params + len(dataset.test) + len(dataset.train),
+            per_draw=params
+            + len(dataset.test)
+            + (len(dataset.train) if config.pointwise == "store" else 0),
         )
         + config.prior_draws * params
         + rows * (len(FEATURES) + 2)
@@ -226,7 +228,9 @@ def fit_posterior(
             fit.posterior,
             likelihood=config.likelihood,
             random_seed=seeds["posterior_predictive"],
-        ),
+        )
+        if config.pointwise == "store"
+        else None,
     )
 
 

@@ -178,3 +178,16 @@ def test_a_file_from_before_the_per_row_groups_still_reports_and_compares(tmp_pa
     numbers = json.loads((tmp_path / "c.json").read_text())
     assert "no log_likelihood group" in numbers["elpd_loo"]["sentence"]
     assert numbers["elpd_loo"]["advi"]["elpd_loo"] is None
+
+
+def test_pointwise_none_leaves_the_per_row_groups_out(synthetic):
+    import dataclasses
+
+    from study.pipeline import fit_posterior, resolve_runtime
+    from tests.conftest import TINY
+
+    config, runtime = resolve_runtime(dataclasses.replace(TINY, pointwise="none"))
+    tree = fit_posterior("advi", synthetic, config, runtime=runtime)
+    assert not {"log_likelihood", "posterior_predictive"} & set(tree.children)
+    assert json.loads(tree.attrs["config"])["pointwise"] == "none"
+    storage.validate(tree)
