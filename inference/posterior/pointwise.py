@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import pymc as pm
+import pytensor.tensor as pt
 import xarray as xr
 
 from inference.model.forward import predict_proba, row_loglik
@@ -71,7 +72,11 @@ def pointwise_groups(
     """
     loglik = row_loglik(model, posterior)
     p = predict_proba(model, posterior, model["X"].get_value(), dim="obs")
-    labels = pm.draw(LABELS[likelihood](p.to_numpy()), random_seed=random_seed)
+    # p as an input, not a constant: a constant this large cannot be cached by numba
+    p_in = pt.matrix("p", dtype=p.dtype)
+    draw = pm.compile([p_in], LABELS[likelihood](p_in), random_seed=random_seed)
+    flat = p.to_numpy().reshape(-1, p.sizes["obs"])
+    labels = draw(flat).reshape(p.shape)
     labels = labels.astype(np.int8) if likelihood == "bernoulli" else labels.astype(np.float32)
     coords = {d: p[d] if d in p.coords else np.arange(p.sizes[d]) for d in p.dims}
     return {
