@@ -10,7 +10,6 @@ hidden units across the files, both importance rankings, cost.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ from analysis.file_analysis import FileAnalysis
 from analysis.predictive.loo import ElpdComparison, compare_elpd
 from analysis.predictive.metrics import SAMPLE_DIMS
 from analysis.response.summary import effects_side_by_side, next_overlap
+from common.digest import arrays_sha256
 from common.errors import StudyError
 from inference.model.parameters import PARAMS
 
@@ -49,10 +49,7 @@ class ComparisonError(StudyError, ValueError):
 def test_set_fingerprint(tree: xr.DataTree) -> str:
     """Return the sha256 of a file's stored test inputs and labels."""
     test = tree["predictions_constant_data"]
-    digest = hashlib.sha256()
-    for name in ("X", "y"):
-        digest.update(np.ascontiguousarray(test[name].to_numpy(), dtype=np.float64).tobytes())
-    return digest.hexdigest()
+    return arrays_sha256(test["X"].to_numpy(), test["y"].to_numpy())
 
 
 def check_comparable(a: xr.DataTree, b: xr.DataTree) -> None:

@@ -12,7 +12,6 @@ the balance and the training rows (:func:`elpd_scope`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from arviz_stats.utils import ELPDData
+
+from common.digest import arrays_sha256
 
 __all__ = ["ELPD_COLUMNS", "Elpd", "ElpdComparison", "compare_elpd", "elpd_loo", "elpd_scope"]
 
@@ -123,13 +124,11 @@ def elpd_scope(tree: xr.DataTree) -> str:
     False
     """
     config = json.loads(tree.attrs.get("config", "{}"))
-    digest = hashlib.sha256()
-    for key in ("likelihood", "balance"):
-        digest.update(str(config.get(key)).encode())
     rows = (("constant_data", "X"), ("constant_data", "weight"), ("observed_data", "y"))
-    for group, name in rows:
-        digest.update(np.ascontiguousarray(tree[group][name].to_numpy(), dtype=float).tobytes())
-    return digest.hexdigest()
+    return arrays_sha256(
+        *(tree[group][name].to_numpy() for group, name in rows),
+        text=tuple(str(config.get(key)) for key in ("likelihood", "balance")),
+    )
 
 
 @dataclass(frozen=True)
