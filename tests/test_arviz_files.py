@@ -108,6 +108,36 @@ def test_the_stored_log_likelihood_is_the_fitted_one(every_method):
     assert abs(drawn.mean() - observed.mean()) < 0.15
 
 
+def test_every_group_carries_the_attrs_arviz_and_pymc_write(every_method):
+    """created_at and the creation library on every group; what computed the draws."""
+    for method, path in every_method.items():
+        tree = storage.load(path)
+        versions = json.loads(tree.attrs["library_versions"])
+        for name, node in tree.children.items():
+            assert node.attrs["created_at"][:10] == tree.attrs["created"][:10], (method, name)
+            assert node.attrs["creation_library"] == "ArviZ", (method, name)
+        for group in ("posterior", "sample_stats"):
+            attrs = tree[group].attrs
+            assert attrs["sampling_time"] == tree.attrs["fit_seconds"], method
+            library = attrs["inference_library"]
+            assert versions[library] == attrs["inference_library_version"], method
+            assert ("tuning_steps" in attrs) == (method == "nuts"), method
+        assert tree["prior"].attrs["inference_library"] == "pymc"  # PyMC drew the prior
+        backend = tree["posterior"].attrs["inference_backend"]
+        if "jax" in backend or backend.startswith("numpyro"):
+            assert {"jax", "jaxlib"} <= set(versions), method
+    nuts = storage.load(every_method["nuts"])
+    config = json.loads(nuts.attrs["config"])
+    assert nuts["posterior"].attrs["tuning_steps"] == config["tune"]
+    assert nuts["posterior"].attrs["inference_library"] in ("pymc", "numpyro", "nutpie")
+    for method in ("pathfinder", "smc"):
+        versions = json.loads(storage.load(every_method[method]).attrs["library_versions"])
+        assert storage.load(every_method[method])["posterior"].attrs["inference_library"] == (
+            "blackjax"
+        )
+        assert {"blackjax", "jax", "jaxlib"} <= set(versions), method
+
+
 def _strings(tree) -> list[str]:
     """Every attr value and every text variable of every group of a file."""
     found = []

@@ -32,6 +32,8 @@ __all__ = [
     "BackendError",
     "Precision",
     "available",
+    "compiled_by",
+    "default_mode",
     "resolve",
     "resolve_advi",
 ]
@@ -57,6 +59,17 @@ class Backend:
     requires: tuple[str, ...]
     precision: Precision = "float64"
 
+    @property
+    def libraries(self) -> tuple[str, ...]:
+        """The distributions that compute its draws: the sampler first, then the model's.
+
+        Examples
+        --------
+        >>> BACKENDS["numpyro"].libraries
+        ('numpyro', 'jax', 'pymc', 'pytensor')
+        """
+        return tuple(dict.fromkeys((self.sampler, *self.requires, *compiled_by("c"))))
+
 
 #: Every selectable NUTS backend, fastest first (measured: benchmarks/README.md).
 BACKENDS: dict[str, Backend] = {
@@ -75,6 +88,31 @@ AUTO_ORDER = tuple(BACKENDS)
 ADVI_MODES: dict[CompileMode, tuple[str, ...]] = {"jax": ("jax",), "numba": ("numba",), "c": ()}
 #: Tried in this order by ``"auto"`` for ADVI: the table's.
 ADVI_AUTO_ORDER: tuple[CompileMode, ...] = tuple(ADVI_MODES)
+
+
+def compiled_by(mode: CompileMode) -> tuple[str, ...]:
+    """Name the distributions that build and compile the log density in a compile mode.
+
+    Examples
+    --------
+    >>> compiled_by("numba")
+    ('pymc', 'pytensor', 'numba')
+    """
+    return ("pymc", "pytensor", *ADVI_MODES[mode])
+
+
+def default_mode() -> CompileMode:
+    """Return the compile mode of PyTensor's default, used where a fit names none.
+
+    Examples
+    --------
+    >>> default_mode() in ADVI_MODES
+    True
+    """
+    import pytensor
+
+    linker = pytensor.config.linker
+    return "numba" if linker in ("auto", "numba") else "jax" if linker == "jax" else "c"
 
 
 class BackendError(StudyError, ValueError):

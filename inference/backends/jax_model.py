@@ -23,8 +23,8 @@ from inference.backends.choice import PRECISIONS, Precision
 
 logger = logging.getLogger(__name__)
 
-#: Arithmetic a log density can be compiled in.
-
+#: The distributions that compute a BlackJAX fit's draws on the model's JAX log density.
+BLACKJAX = ("blackjax", "jax", "pymc", "pytensor")
 #: The device count JAX started with, once this module has started it.
 _started: int | None = None
 

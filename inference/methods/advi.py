@@ -15,6 +15,7 @@ from pymc.pytensorf import get_mode
 from scipy import stats
 
 from inference.backends import jax_advi
+from inference.backends.choice import compiled_by
 from inference.backends.runtime import Runtime
 from inference.methods.result import MethodFit
 from inference.methods.shared.convergence import LossConvergence
@@ -199,4 +200,7 @@ def fit_advi(
         posterior=values[[rv.name for rv in model.free_RVs]],
         sample_stats=_draw_log_densities(model, values, parameters, mode=mode),
         groups={"vi_history": vi_history(loss, rule.converged), "vi_parameters": parameters},
+        # the JAX loop is this project's (inference.backends.jax_advi); the others are pm.fit's
+        libraries=("rupture-bnn", *compiled_by(mode)) if mode == "jax" else compiled_by(mode),
+        backend=mode,
     )

@@ -21,6 +21,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from inference.backends.choice import compiled_by
 from inference.backends.runtime import Runtime
 from inference.methods.advi import fit_advi
 from inference.methods.result import MethodFit
@@ -117,6 +118,7 @@ def fit_fullrank_advi(
     require_untransformed(model, who="fit_fullrank_advi")
     runtime = runtime or Runtime.resolve()
     mode = runtime.advi_mode
+    fullrank_mode = "numba" if mode == "jax" else mode  # pm.fit's full-rank step has no JAX mode
     meanfield_seed, fit_seed, draw_seed = np.random.SeedSequence(random_seed).generate_state(3)
     meanfield = fit_advi(
         model,
@@ -139,7 +141,7 @@ def fit_fullrank_advi(
             method=pm.FullRankADVI,
             learning_rate=fullrank_learning_rate,
             max_steps=max_steps,
-            mode="numba" if mode == "jax" else mode,
+            mode=fullrank_mode,
             seed=int(fit_seed),
             progressbar=progressbar,
             initialise=_warm_start(model, meanfield.groups["vi_parameters"]),
@@ -159,4 +161,10 @@ def fit_fullrank_advi(
     )
     history = vi_history(np.concatenate([meanfield_loss, loss]), rule.converged)
     history.attrs["meanfield_steps"] = len(meanfield_loss)
-    return MethodFit(posterior=posterior, sample_stats=stats, groups={"vi_history": history})
+    return MethodFit(
+        posterior=posterior,
+        sample_stats=stats,
+        groups={"vi_history": history},
+        libraries=tuple(dict.fromkeys(compiled_by(fullrank_mode) + meanfield.libraries)),
+        backend=mode if mode == fullrank_mode else f"{mode}, then {fullrank_mode}",
+    )

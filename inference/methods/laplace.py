@@ -22,6 +22,7 @@ import logging
 import numpy as np
 import pymc as pm
 
+from inference.backends.choice import compiled_by, default_mode
 from inference.backends.runtime import Runtime
 from inference.methods.result import MethodFit
 from inference.methods.shared.gaussian import mixture_draws, ravel_point
@@ -112,7 +113,13 @@ def fit_ensemble(
     if floored:
         logger.warning("Laplace: %d directions of non-positive curvature floored", floored)
     stats.attrs.update(floored_directions=floored, mode_lp=mode_lp, members=members)
-    return MethodFit(posterior=posterior, sample_stats=stats)
+    mode = default_mode()  # compile_logp and find_MAP take PyTensor's default
+    return MethodFit(
+        posterior=posterior,
+        sample_stats=stats,
+        libraries=(*compiled_by(mode), "scipy"),
+        backend=mode,
+    )
 
 
 def fit_laplace(

@@ -164,4 +164,10 @@ def fit_nuts(
             random_seed=random_seed,
             progressbar=progressbar,
         )
-    return MethodFit(posterior=posterior, sample_stats=_harmonise(stats))
+    return MethodFit(
+        posterior=posterior,
+        sample_stats=_harmonise(stats),
+        libraries=backend.libraries,
+        backend=backend.name,
+        tuning_steps=tune,
+    )

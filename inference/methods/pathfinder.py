@@ -29,7 +29,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from inference.backends.jax_model import flat_logp, one_batch_at_a_time
+from inference.backends.jax_model import BLACKJAX, flat_logp, one_batch_at_a_time
 from inference.backends.runtime import Runtime
 from inference.methods.result import MethodFit
 from inference.methods.shared.gaussian import prior_points, unravel_draws
@@ -162,4 +162,10 @@ def fit_pathfinder(
         },
     )
     logger.info("Pathfinder: %d paths, PSIS k-hat of the pool %.2f", paths, float(pareto_k))
-    return MethodFit(posterior=posterior, sample_stats=stats, groups={"pathfinder": info})
+    return MethodFit(
+        posterior=posterior,
+        sample_stats=stats,
+        groups={"pathfinder": info},
+        libraries=BLACKJAX,
+        backend="jax",
+    )

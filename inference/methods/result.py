@@ -22,17 +22,35 @@ class MethodFit:
         the log-density gradients the fit took.
     groups : dict of str to xarray.Dataset
         The method's further groups of the posterior file (e.g. ADVI's ``vi_history``).
+    libraries : tuple of str
+        The distributions that computed the draws, the inference library first (the
+        ``inference_library`` attr of the file's posterior group); all are listed, with
+        their versions, in the file's ``library_versions``.
+    backend : str
+        How the draws were computed: the backend or compile mode that ran them.
+    tuning_steps : int, optional
+        Warm-up steps per chain that were not kept (MCMC); None where there are none.
     """
 
     posterior: xr.Dataset
     sample_stats: xr.Dataset
     groups: dict[str, xr.Dataset] = field(default_factory=dict)
+    libraries: tuple[str, ...] = ("pymc", "pytensor")
+    backend: str = "c"
+    tuning_steps: int | None = None
 
     @classmethod
     def without_stats(
-        cls, posterior: xr.Dataset, *, gradient_evaluations: int, groups: dict | None = None
+        cls,
+        posterior: xr.Dataset,
+        *,
+        gradient_evaluations: int,
+        groups: dict | None = None,
+        **provenance,
     ) -> MethodFit:
         """Return the fit of a method whose draws have no per-draw statistics (particles).
+
+        ``provenance``: ``libraries``, ``backend`` and ``tuning_steps``, as of the class.
 
         Examples
         --------
@@ -44,4 +62,4 @@ class MethodFit:
             coords={"chain": posterior["chain"], "draw": posterior["draw"]},
             attrs={"gradient_evaluations": gradient_evaluations},
         )
-        return cls(posterior=posterior, sample_stats=stats, groups=groups or {})
+        return cls(posterior=posterior, sample_stats=stats, groups=groups or {}, **provenance)

@@ -34,7 +34,7 @@ import pymc as pm
 import xarray as xr
 
 from common.errors import StudyError
-from inference.backends.jax_model import flat_logp
+from inference.backends.jax_model import BLACKJAX, flat_logp
 from inference.backends.runtime import Runtime
 from inference.methods.result import MethodFit
 from inference.methods.shared.gaussian import prior_points, unravel_draws
@@ -204,4 +204,6 @@ def fit_smc(
         posterior,
         gradient_evaluations=schedule.attrs["gradient_evaluations"],
         groups={"smc": schedule},
+        libraries=BLACKJAX,
+        backend="jax",
     )

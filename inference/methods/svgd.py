@@ -16,6 +16,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from inference.backends.choice import compiled_by
 from inference.backends.runtime import Runtime
 from inference.methods.result import MethodFit
 from inference.methods.shared.gaussian import prior_points, unravel_draws
@@ -132,4 +133,6 @@ def fit_svgd(
         unravel_draws(model, final[None]),
         gradient_evaluations=steps * particles,
         groups={"svgd": record},
+        libraries=compiled_by(mode),
+        backend=mode,
     )

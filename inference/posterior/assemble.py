@@ -19,20 +19,70 @@ from inference.model.parameters import PARAMS
 
 __all__ = ["assemble", "library_versions", "study_version"]
 
+#: The distributions that shape every posterior file, whatever computed its draws.
 _LIBRARIES = ("pymc", "pytensor", "arviz", "xarray", "numpy", "h5netcdf", "scikit-learn")
+#: Groups whose values PyMC computed from the model, whichever method fitted it.
+_BY_PYMC = ("prior", "log_likelihood", "posterior_predictive")
+#: This project's distribution name.
+_PROJECT = "rupture-bnn"
 
 
-def library_versions() -> dict[str, str]:
-    """Return the versions of the libraries that shape a posterior file."""
-    return {name: metadata.version(name) for name in _LIBRARIES}
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def library_versions(libraries: tuple[str, ...] = ()) -> dict[str, str]:
+    """Return the versions of the libraries that shape a posterior file and computed its draws.
+
+    ``libraries``: those that computed the draws (:attr:`MethodFit.libraries`); JAX's
+    are listed with ``jaxlib``, which holds its compiled code.
+
+    Examples
+    --------
+    >>> sorted(library_versions(("blackjax", "jax")))[:3]
+    ['arviz', 'blackjax', 'h5netcdf']
+    >>> "jaxlib" in library_versions(("jax",))
+    True
+    """
+    names = list(dict.fromkeys((*_LIBRARIES, *libraries)))
+    if "jax" in names:
+        names.append("jaxlib")
+    return {name: _version(name) for name in names}
 
 
 def study_version() -> str:
     """Return this project's installed version (``"unknown"`` from a bare checkout)."""
-    try:
-        return metadata.version("rupture-bnn")
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return _version(_PROJECT)
+
+
+def _group_attrs(tree: xr.DataTree, fit: MethodFit, *, created: str, seconds: float) -> None:
+    """Give every group the attrs ArviZ and PyMC write, keeping those a group has.
+
+    Every group: ``created_at`` and ``creation_library*`` (:func:`arviz_base.make_attrs`).
+    ``posterior`` and ``sample_stats``: the ``inference_library`` that computed the draws
+    and its version, the ``inference_backend``, ``sampling_time`` (the fit's seconds) and,
+    for MCMC, ``tuning_steps``. :data:`_BY_PYMC`: PyMC, which computed them.
+    """
+    from arviz_base import make_attrs
+
+    common = make_attrs({"created_at": created})
+    library = fit.libraries[0]
+    fitted = {
+        "inference_library": library,
+        "inference_library_version": study_version() if library == _PROJECT else _version(library),
+        "inference_backend": fit.backend,
+        "sampling_time": float(seconds),
+    }
+    if fit.tuning_steps is not None:
+        fitted["tuning_steps"] = int(fit.tuning_steps)
+    by_pymc = {"inference_library": "pymc", "inference_library_version": _version("pymc")}
+    for name, node in tree.children.items():
+        own = fitted if name in ("posterior", "sample_stats") else {}
+        own = by_pymc if name in _BY_PYMC else own
+        node.attrs = {**common, **own, **node.attrs}
 
 
 def assemble(
@@ -112,14 +162,16 @@ def assemble(
         **fit.groups,
     }
     tree = xr.DataTree.from_dict(groups)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    _group_attrs(tree, fit, created=created, seconds=fit_seconds)
     tree.attrs = {
         "method": method,
         "study_version": study_version(),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "created": created,
         "config": json.dumps(config, sort_keys=True),
         "seed": int(seed),
         "data_sha256": json.dumps(data_sha256, sort_keys=True),
-        "library_versions": json.dumps(library_versions(), sort_keys=True),
+        "library_versions": json.dumps(library_versions(fit.libraries), sort_keys=True),
         "fit_seconds": float(fit_seconds),
     }
     return tree
