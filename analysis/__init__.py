@@ -7,7 +7,7 @@ from common.lazy import lazy_exports
 
 #: Each public name -> the module that defines it, imported on first use.
 _WHERE = {
-    "align_hidden_units": "analysis.parameters.alignment",
+    "align_hidden_units": "inference.posterior.alignment",
     "analyse_run": "analysis.file_analysis",
     "analyse_sweep": "analysis.learning_curves",
     "classification_metrics": "analysis.predictive.metrics",

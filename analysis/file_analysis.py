@@ -10,7 +10,6 @@ import pandas as pd
 import xarray as xr
 
 from analysis.diagnostics.by_draw_kind import Diagnostics, diagnose, prediction_ess
-from analysis.parameters.alignment import align_hidden_units, unit_vectors
 from analysis.parameters.importance import importance_summary, permutation_importance
 from analysis.parameters.weights import pooled_densities, pooled_summary, weight_moments
 from analysis.predictive.evaluator import Evaluator, evaluator
@@ -27,6 +26,8 @@ from analysis.predictive.metrics import (
 from analysis.predictive.thresholds import Threshold, classification_thresholds
 from analysis.response.summary import ResponseSummary, answers
 from analysis.timed_field import timed_field
+from inference.posterior.alignment import GROUP as ALIGNMENT
+from inference.posterior.alignment import align_hidden_units, apply_permutation, unit_vectors
 
 #: JSON attrs of a posterior file, decoded for display.
 _JSON_ATTRS = ("config", "data_sha256", "library_versions")
@@ -37,7 +38,7 @@ class Pooled(NamedTuple):
 
     ``moments``: :func:`~analysis.predictive.metrics.predictive_moments`; ``aligned``: the
     aligned posterior of those chains; ``units``: their hidden units' mean direction
-    (:func:`~analysis.parameters.alignment.unit_vectors`), ``(hidden, component)``.
+    (:func:`~inference.posterior.alignment.unit_vectors`), ``(hidden, component)``.
     """
 
     moments: xr.Dataset
@@ -131,7 +132,11 @@ class FileAnalysis:
 
     @timed_field
     def _alignment(self) -> tuple[xr.Dataset, xr.DataArray]:
-        return align_hidden_units(self.tree["posterior"].to_dataset())
+        posterior = self.tree["posterior"].to_dataset()
+        if ALIGNMENT not in self.tree.children:  # a file from before the stored alignment
+            return align_hidden_units(posterior)
+        permutation = self.tree[ALIGNMENT]["permutation"]
+        return apply_permutation(posterior, permutation), permutation
 
     @timed_field
     def aligned(self) -> xr.Dataset:

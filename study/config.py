@@ -219,7 +219,7 @@ def option_fields() -> tuple[Field, ...]:
 
 
 def field_type(f: Field) -> type:
-    """Return the Python type of an option: int, float or str."""
+    """Return the Python type of an option: int, float, str or bool."""
     return _TYPES[f.name]
 
 
@@ -247,7 +247,7 @@ def check_value(f: Field, value: Any) -> None:
         raise ConfigError(f"{f.name}: {why}")
 
 
-_KIND_NAMES = {int: "an integer", float: "a finite number", str: "text"}
+_KIND_NAMES = {int: "an integer", float: "a finite number", str: "text", bool: "true or false"}
 
 
 def _ordered_fields() -> tuple[Field, ...]:

@@ -189,13 +189,13 @@ def test_a_shared_file_names_no_path_of_its_writer(synthetic, tmp_path):
 
 
 def test_a_file_from_before_the_per_row_groups_still_reports_and_compares(tmp_path):
-    """Files written before log_likelihood, posterior_predictive and the pruned config."""
+    """Files written before the per-row groups, the stored alignment and the pruned config."""
     from inference.testing import tiny_posterior_file
     from study.config import RunConfig
 
     for method in ("advi", "nuts"):
         tree = tiny_posterior_file(method, chains=2, draws=30)
-        for group in ("log_likelihood", "posterior_predictive"):
+        for group in ("log_likelihood", "posterior_predictive", "hidden_alignment"):
             del tree[group]
         every = RunConfig(hidden=3).as_dict() | {"method": method, "data_source": "/x (cache)"}
         tree.attrs["config"] = json.dumps(every)
@@ -221,3 +221,23 @@ def test_pointwise_none_leaves_the_per_row_groups_out(synthetic):
     assert not {"log_likelihood", "posterior_predictive"} & set(tree.children)
     assert json.loads(tree.attrs["config"])["pointwise"] == "none"
     storage.validate(tree)
+
+
+def test_save_warmup_stores_the_tuning_draws_and_leaves_the_kept_ones(synthetic, nuts_file):
+    import dataclasses
+
+    from study.pipeline import fit_posterior, resolve_runtime
+    from tests.conftest import TINY
+
+    config, runtime = resolve_runtime(dataclasses.replace(TINY, save_warmup=True))
+    tree = fit_posterior("nuts", synthetic, config, runtime=runtime)
+    storage.validate(tree)
+    for group in ("warmup_posterior", "warmup_sample_stats"):
+        assert tree[group].sizes["draw"] == TINY.tune, group
+        assert tree[group].sizes["chain"] == TINY.chains, group
+    assert {"n_steps", "step_size", "reached_max_treedepth"} <= set(tree["warmup_sample_stats"])
+    assert tree["warmup_posterior"].attrs["tuning_steps"] == TINY.tune
+    without = storage.load(nuts_file)
+    assert "warmup_posterior" not in without.children
+    for name in ("w0", "b1"):
+        np.testing.assert_array_equal(tree["posterior"][name], without["posterior"][name])

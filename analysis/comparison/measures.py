@@ -16,8 +16,8 @@ import xarray as xr
 from scipy.stats import kendalltau, wasserstein_distance
 
 from analysis.diagnostics.modes import pooled_mcse
-from analysis.parameters.alignment import HIDDEN_VARS, match_units, unit_vectors
 from analysis.predictive.metrics import SAMPLE_DIMS, accuracy
+from inference.posterior.alignment import HIDDEN_VARS, match_units, unit_vectors
 
 if TYPE_CHECKING:
     from analysis.file_analysis import FileAnalysis
@@ -45,7 +45,7 @@ def align_to(reference: xr.Dataset, other: xr.Dataset) -> xr.Dataset:
     """Relabel ``other``'s hidden units (all chains) to match ``reference``'s.
 
     Both are posteriors whose chains are already aligned among themselves
-    (:func:`analysis.parameters.alignment.align_hidden_units`); ``other``'s pooled units are
+    (:func:`inference.posterior.alignment.align_hidden_units`); ``other``'s pooled units are
     matched to ``reference``'s pooled units by the assignment problem.
     """
     ref_units = unit_vectors(reference).mean("chain").to_numpy()

@@ -186,7 +186,7 @@ def chain_diagnostics(tree: xr.DataTree, *, aligned: xr.Dataset) -> ChainDiagnos
         A posterior file of a method with Markov chains.
     aligned : xarray.Dataset
         Its posterior with hidden units aligned across chains
-        (:func:`analysis.parameters.alignment.align_hidden_units`).
+        (:func:`inference.posterior.alignment.align_hidden_units`).
     """
     elements = rhat_ess(xr.merge([tree["predictions"].to_dataset(), aligned]))
     p_rhat = elements[elements["variable"] == "p"]

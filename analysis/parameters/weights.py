@@ -14,7 +14,7 @@ from inference.model.parameters import PARAMS
 def weight_moments(posterior: xr.Dataset) -> xr.Dataset:
     """Posterior mean and standard deviation of every weight and bias.
 
-    Pass an aligned posterior (:func:`analysis.parameters.alignment.align_hidden_units`) for
+    Pass an aligned posterior (:func:`inference.posterior.alignment.align_hidden_units`) for
     multi-chain runs, so that hidden units mean the same thing in every chain.
 
     Returns

@@ -39,6 +39,7 @@ def _initial_points(model: pm.Model, chains: int, rng: np.random.Generator) -> l
 
 
 def _stats(fields: dict, coords: dict) -> xr.Dataset:
+    """NumPyro's statistics under PyMC's names, ``lp`` as log density (not potential)."""
     data = {
         name: (("chain", "draw"), np.asarray(fields[key]))
         for key, name in _FIELDS.items()
@@ -62,7 +63,8 @@ def sample_numpyro(
     progressbar: bool = False,
     starts: list[dict[str, np.ndarray]] | None = None,
     dense_mass: bool = False,
-) -> tuple[xr.Dataset, xr.Dataset]:
+    save_warmup: bool = False,
+) -> tuple[xr.Dataset, xr.Dataset, dict[str, xr.Dataset]]:
     """Sample ``model`` with NumPyro's NUTS on its JAX-compiled log density.
 
     With ``parallel``, chains run in parallel, one per JAX CPU device, or one after
@@ -73,6 +75,7 @@ def sample_numpyro(
     float64 either way. ``starts``: one starting point per chain (variable -> value);
     without, the model's initial point jittered by U(-1, 1) (PyMC's ``jitter``).
     ``dense_mass``: adapt a dense mass matrix in warm-up instead of a diagonal one.
+    ``save_warmup``: also return the tuning draws and their statistics.
 
     Returns
     -------
@@ -81,6 +84,9 @@ def sample_numpyro(
     sample_stats : xarray.Dataset
         NumPyro's statistics under PyMC's names; attr ``gradient_evaluations``:
         leapfrog steps of tuning and sampling.
+    warmup : dict
+        With ``save_warmup``, groups ``warmup_posterior`` and ``warmup_sample_stats`` of
+        the tuning draws, alike; else empty.
     """
     require_untransformed(model, who="the JAX NUTS driver")
     import jax
@@ -110,11 +116,25 @@ def sample_numpyro(
         init = [x[0] for x in init]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="There are not enough devices")
-        mcmc.warmup(key_warmup, init_params=init, extra_fields=("num_steps",), collect_warmup=True)
+        fields = tuple(_FIELDS) if save_warmup else ("num_steps",)
+        mcmc.warmup(key_warmup, init_params=init, extra_fields=fields, collect_warmup=True)
         tuning = int(np.sum(mcmc.get_extra_fields()["num_steps"])) if tune else 0
+        warmup = (
+            dict(zip(("warmup_posterior", "warmup_sample_stats"), _draws(model, mcmc), strict=True))
+            if save_warmup and tune
+            else {}
+        )
         mcmc.run(key_run, extra_fields=tuple(_FIELDS))
+    posterior, stats = _draws(model, mcmc)
+    stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
+    return posterior, stats, warmup
+
+
+def _draws(model: pm.Model, mcmc) -> tuple[xr.Dataset, xr.Dataset]:
+    """Return the draws and statistics NumPyro holds (of its last warm-up or run)."""
     values = mcmc.get_samples(group_by_chain=True)
     names = [v.name for v in model.value_vars]
+    chains, draws = np.shape(values[0])[:2]
     sample = {"chain": np.arange(chains), "draw": np.arange(draws)}
     posterior = xr.Dataset(
         {
@@ -124,6 +144,4 @@ def sample_numpyro(
         coords=sample
         | {d: list(model.coords[d]) for n in names for d in model.named_vars_to_dims.get(n, ())},
     )
-    stats = _stats(mcmc.get_extra_fields(group_by_chain=True), sample)
-    stats.attrs["gradient_evaluations"] = tuning + int(stats["n_steps"].sum())
-    return posterior, stats
+    return posterior, _stats(mcmc.get_extra_fields(group_by_chain=True), sample)

@@ -82,7 +82,8 @@ class Method:
         ----------
         options : mapping
             Its options with values (the fields of :attr:`options`): ``draws``, and
-            ``chains`` and ``max_steps`` where it takes them.
+            ``chains`` and ``max_steps`` where it takes them; with ``save_warmup``, its
+            ``tune`` draws are counted as kept ones.
         per_draw : int
             Values per draw besides its sample stats (parameters, test predictions).
 
@@ -93,11 +94,10 @@ class Method:
         200
         """
         chains = options.get("chains", 1)
+        draws = options["draws"] + (options["tune"] if options.get("save_warmup") else 0)
         stats = len(self.stores.get("sample_stats", {}))
         history = options.get("max_steps", 0) if "vi_history" in self.stores else 0
-        return (
-            chains * options["draws"] * (per_draw + stats) + history + 3 * chains * options["draws"]
-        )
+        return chains * draws * (per_draw + stats) + history + 3 * chains * draws
 
     def fitter(self) -> Callable[..., MethodFit]:
         """Return the fit function, importing its module if the row names it by path.

@@ -41,8 +41,10 @@ def _harmonise(stats: xr.Dataset) -> xr.Dataset:
     return stats
 
 
-def _sample_pymc(model, *, backend: Backend, tune: int, init: str, starts, **options):
-    """``pm.sample`` with PyMC's or nutpie's NUTS; keep the free variables."""
+def _sample_pymc(
+    model, *, backend: Backend, tune: int, init: str, starts, save_warmup: bool, **options
+):
+    """``pm.sample`` with PyMC's or nutpie's NUTS; keep the free variables (and warm-up's)."""
     # PyMC's own chains run in processes; fork them from a clean server process, as
     # forking a process in which JAX has started its threads can deadlock
     extra = {"init": init, "mp_ctx": "forkserver"} if backend.sampler == "pymc" else {}
@@ -63,7 +65,9 @@ def _sample_pymc(model, *, backend: Backend, tune: int, init: str, starts, **opt
     stats = tree["sample_stats"].to_dataset()
     warm = int(tree["warmup_sample_stats"]["n_steps"].sum()) if tune else 0
     stats.attrs["gradient_evaluations"] = warm + int(stats["n_steps"].sum())
-    return tree["posterior"].to_dataset(), stats
+    groups = ("warmup_posterior", "warmup_sample_stats")
+    warmup = {g: tree[g].to_dataset() for g in groups} if save_warmup and tune else {}
+    return tree["posterior"].to_dataset(), stats, warmup
 
 
 def fit_nuts(
@@ -77,6 +81,7 @@ def fit_nuts(
     chains: int = 4,
     target_accept: float = 0.8,
     nuts_init: str = "jitter+adapt_diag",
+    save_warmup: bool = False,
 ) -> MethodFit:
     """Sample the network's posterior with NUTS.
 
@@ -111,6 +116,9 @@ def fit_nuts(
         ``"...+adapt_full"`` adapts a dense mass matrix, with every backend. The other
         choices are PyMC's initialisations, e.g. ``"jitter+adapt_diag"``, which NumPyro
         follows only as far as its start: the jittered initial point.
+    save_warmup : bool
+        Also keep the tuning draws and their statistics, as groups ``warmup_posterior``
+        and ``warmup_sample_stats`` (ArviZ's names); the kept draws are the same.
 
     Returns
     -------
@@ -137,7 +145,7 @@ def fit_nuts(
     starts = map_starts(model, chains=chains, random_seed=random_seed) if ensemble else None
     if backend.sampler == "numpyro":
         start_jax(parallel_chains(chains, cores))
-        posterior, stats = sample_numpyro(
+        posterior, stats, warmup = sample_numpyro(
             model,
             draws=draws,
             tune=tune,
@@ -149,9 +157,10 @@ def fit_nuts(
             progressbar=progressbar,
             starts=starts,
             dense_mass=init.endswith(DENSE),
+            save_warmup=save_warmup,
         )
     else:
-        posterior, stats = _sample_pymc(
+        posterior, stats, warmup = _sample_pymc(
             model,
             backend=backend,
             tune=tune,
@@ -163,10 +172,14 @@ def fit_nuts(
             target_accept=target_accept,
             random_seed=random_seed,
             progressbar=progressbar,
+            save_warmup=save_warmup,
         )
+    if warmup:
+        warmup["warmup_sample_stats"] = _harmonise(warmup["warmup_sample_stats"])
     return MethodFit(
         posterior=posterior,
         sample_stats=_harmonise(stats),
+        groups=warmup,
         libraries=backend.libraries,
         backend=backend.name,
         tuning_steps=tune,

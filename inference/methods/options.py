@@ -13,7 +13,7 @@ Examples
 --------
 >>> from dataclasses import fields
 >>> [f.name for f in fields(NUTSOptions)]
-['draws', 'chains', 'tune', 'target_accept', 'nuts_init']
+['draws', 'chains', 'tune', 'target_accept', 'nuts_init', 'save_warmup']
 >>> fields(SVGDOptions)[-1].metadata["help"][:5]
 'SVGD:'
 """
@@ -183,6 +183,11 @@ class NUTSOptions(Chains, Draws):
         "mass matrix (both with every backend); the others are PyMC's initialisations "
         "(numpyro follows their jittered start and their mass matrix)",
         choices=NUTS_INITS,
+    )
+    save_warmup: bool = option(
+        False,
+        "NUTS: also store the tuning draws and their sampler statistics (groups "
+        "warmup_posterior and warmup_sample_stats), to look into how warm-up went",
     )
 
 

@@ -16,11 +16,15 @@ import xarray as xr
 
 from inference.methods.result import MethodFit
 from inference.model.parameters import PARAMS
+from inference.posterior.alignment import GROUP as ALIGNMENT
+from inference.posterior.alignment import alignment_group
 
 __all__ = ["assemble", "library_versions", "study_version"]
 
 #: The distributions that shape every posterior file, whatever computed its draws.
 _LIBRARIES = ("pymc", "pytensor", "arviz", "xarray", "numpy", "h5netcdf", "scikit-learn")
+#: Groups of the fit's draws and their statistics.
+_FITTED = ("posterior", "sample_stats", "warmup_posterior", "warmup_sample_stats")
 #: Groups whose values PyMC computed from the model, whichever method fitted it.
 _BY_PYMC = ("prior", "log_likelihood", "posterior_predictive")
 #: This project's distribution name.
@@ -62,9 +66,10 @@ def _group_attrs(tree: xr.DataTree, fit: MethodFit, *, created: str, seconds: fl
     """Give every group the attrs ArviZ and PyMC write, keeping those a group has.
 
     Every group: ``created_at`` and ``creation_library*`` (:func:`arviz_base.make_attrs`).
-    ``posterior`` and ``sample_stats``: the ``inference_library`` that computed the draws
-    and its version, the ``inference_backend``, ``sampling_time`` (the fit's seconds) and,
-    for MCMC, ``tuning_steps``. :data:`_BY_PYMC`: PyMC, which computed them.
+    :data:`_FITTED`: the ``inference_library`` that computed the draws and its version, the
+    ``inference_backend``, ``sampling_time`` (the fit's seconds) and, for MCMC,
+    ``tuning_steps``, over what a library wrote. :data:`_BY_PYMC`: PyMC, which computed
+    them.
     """
     from arviz_base import make_attrs
 
@@ -80,9 +85,9 @@ def _group_attrs(tree: xr.DataTree, fit: MethodFit, *, created: str, seconds: fl
         fitted["tuning_steps"] = int(fit.tuning_steps)
     by_pymc = {"inference_library": "pymc", "inference_library_version": _version("pymc")}
     for name, node in tree.children.items():
-        own = fitted if name in ("posterior", "sample_stats") else {}
+        own = fitted if name in _FITTED else {}
         own = by_pymc if name in _BY_PYMC else own
-        node.attrs = {**common, **own, **node.attrs}
+        node.attrs = {**common, **node.attrs, **own}
 
 
 def assemble(
@@ -158,6 +163,7 @@ def assemble(
             coords=test_c | feature,
         ),
         "sample_stats": fit.sample_stats,
+        ALIGNMENT: alignment_group(fit.posterior),
         **(pointwise or {}),
         **fit.groups,
     }

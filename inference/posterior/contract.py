@@ -15,6 +15,7 @@ import xarray as xr
 from inference.methods.registry import method_of
 from inference.model.limits import DIM_LIMITS, MAX_DATA_BYTES, MAX_MAGNITUDE, OTHER_DIM_LIMIT
 from inference.model.parameters import PARAM_DIMS
+from inference.posterior.alignment import GROUP as ALIGNMENT
 from inference.posterior.attrs import PosteriorFileError, check_attrs
 
 __all__ = [
@@ -49,13 +50,17 @@ CONTRACT = {
 #: Groups a file may hold (files from before them, or written without them, do not), each
 #: checked as the others when present: the training rows' log-likelihood and predictive
 #: label draws that ArviZ's LOO and predictive checks read
-#: (:mod:`inference.posterior.pointwise`).
+#: (:mod:`inference.posterior.pointwise`), and each chain's permutation of its hidden units
+#: (:mod:`inference.posterior.alignment`).
 OPTIONAL = {
     "log_likelihood": {"y": ("chain", "draw", "obs")},
     "posterior_predictive": {"y": ("chain", "draw", "obs")},
+    ALIGNMENT: {"permutation": ("chain", "hidden")},
+    "warmup_posterior": {n: ("chain", "draw", *d) for n, d in PARAM_DIMS.items()},
+    "warmup_sample_stats": {"n_steps": ("chain", "draw"), "step_size": ("chain", "draw")},
 }
-#: Prior draws are a sample of their own: their chain and draw sizes are their own.
-_OWN_SAMPLE_DIMS = {"prior"}
+#: Prior and warm-up draws are samples of their own: their chain and draw sizes are theirs.
+_OWN_SAMPLE_DIMS = {"prior": "prior", "warmup_posterior": "warmup", "warmup_sample_stats": "warmup"}
 
 
 def contract(tree: xr.DataTree) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -159,7 +164,7 @@ def _check_variables(tree: xr.DataTree, expected: dict) -> None:
 
 
 def _check_sizes(tree: xr.DataTree, expected: dict) -> None:
-    """One size per dim across groups (the prior's sample dims apart), none of them zero."""
+    """One size per dim across groups (the prior's and warm-up's sample dims apart), none 0."""
     seen: dict[tuple[str, str], tuple[int, str]] = {}
     for group, variables in expected.items():
         for name in variables:
@@ -168,7 +173,7 @@ def _check_sizes(tree: xr.DataTree, expected: dict) -> None:
                 if size == 0:
                     raise PosteriorFileError(f"{where} has no elements along {dim!r}")
                 own = group in _OWN_SAMPLE_DIMS and dim in ("chain", "draw")
-                key = (group if own else "", dim)
+                key = (_OWN_SAMPLE_DIMS[group] if own else "", dim)
                 first, first_where = seen.setdefault(key, (size, where))
                 if size != first:
                     raise PosteriorFileError(
@@ -228,6 +233,14 @@ def _check_ranges(tree: xr.DataTree) -> None:
         if drawn.dtype.kind in "iub" and not set(np.unique(drawn.to_numpy()).tolist()) <= {0, 1}:
             raise PosteriorFileError(
                 "posterior_predictive/y holds values other than 0 and 1 (expected labels)"
+            )
+    if ALIGNMENT in tree.children:
+        permutation = tree[ALIGNMENT]["permutation"].to_numpy()
+        units = np.arange(permutation.shape[1])
+        if permutation.dtype.kind not in "iu" or (np.sort(permutation, axis=1) != units).any():
+            raise PosteriorFileError(
+                f"{ALIGNMENT}/permutation has a row that is not a permutation of 0..{units[-1]} "
+                "(expected each chain's order of its hidden units)"
             )
     for group in ("observed_data", "predictions_constant_data"):
         labels = set(np.unique(tree[group]["y"].to_numpy()).tolist())

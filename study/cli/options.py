@@ -57,6 +57,15 @@ def add_config_options(parser: argparse.ArgumentParser, *, exclude: Collection[s
         if f.name in exclude:
             continue
         choices = field_choices(f)
+        if field_type(f) is bool:  # --name / --no-name
+            group.add_argument(
+                "--" + f.name.replace("_", "-"),
+                dest=f.name,
+                action=argparse.BooleanOptionalAction,
+                default=f.default,
+                help=f"{f.metadata['help']} (default: {'yes' if f.default else 'no'})",
+            )
+            continue
         group.add_argument(
             "--" + f.name.replace("_", "-"),
             dest=f.name,

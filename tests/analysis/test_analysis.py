@@ -6,7 +6,6 @@ from sklearn.metrics import f1_score
 
 from analysis.diagnostics import approximation, chains
 from analysis.diagnostics.by_draw_kind import diagnose
-from analysis.parameters.alignment import align_hidden_units, hidden_permutation
 from analysis.parameters.importance import importance_summary, permutation_importance
 from analysis.parameters.weights import pooled_densities, weight_moments
 from analysis.predictive.evaluator import evaluator, weighted_f1_per_draw
@@ -16,6 +15,7 @@ from analysis.predictive.metrics import (
     probabilistic_scores,
 )
 from inference.posterior import storage
+from inference.posterior.alignment import align_hidden_units, hidden_permutation
 
 
 def test_weighted_f1_matches_sklearn():

@@ -7,8 +7,8 @@ import xarray as xr
 from analysis.diagnostics.chains import chain_diagnostics
 from analysis.diagnostics.modes import group_modes, pooled_mcse, saturation
 from analysis.diagnostics.stacking import stacking_weights
-from analysis.parameters.alignment import align_hidden_units
 from inference.posterior import storage
+from inference.posterior.alignment import align_hidden_units
 
 
 def _chains(centres, *, draws=400, test=30, noise=0.02, seed=0):

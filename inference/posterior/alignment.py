@@ -1,9 +1,13 @@
-"""Align hidden units across chains.
+"""Align hidden units across chains, and the file group that stores the alignment.
 
 Relabelling the hidden units of the network leaves its function unchanged, so
 chains settle in different labellings of the same solution. Each chain is
 matched to a reference chain by solving the assignment problem on the hidden
 units' parameter vectors (incoming weights, bias, outgoing weight).
+
+The permutation is found once, when a file is written, and stored in its group
+:data:`GROUP` (:func:`alignment_group`), so that the report's aligned figures can be
+reproduced from the file with xarray alone; files from before it are aligned when read.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from scipy.spatial.distance import cdist
 
 #: Variables that carry the ``hidden`` dim and are permuted together.
 HIDDEN_VARS = ("w0", "b0", "w1")
+#: The file group that holds each chain's permutation, ``permutation (chain, hidden)``.
+GROUP = "hidden_alignment"
 
 
 def unit_vectors(posterior: xr.Dataset) -> xr.DataArray:
@@ -76,6 +82,42 @@ def hidden_permutation(posterior: xr.Dataset, *, reference_chain: int = 0) -> xr
     )
 
 
+def apply_permutation(posterior: xr.Dataset, permutation: xr.DataArray) -> xr.Dataset:
+    """Relabel each chain's hidden units by ``permutation`` (:func:`hidden_permutation`).
+
+    Entry ``[c, h]`` of ``permutation`` is the unit of chain ``c`` that becomes unit ``h``;
+    ``w0``, ``b0`` and ``w1`` are permuted together, the rest is kept.
+    """
+    indexer = permutation.drop_vars("hidden", errors="ignore")
+    aligned = posterior.copy()
+    for name in HIDDEN_VARS:
+        aligned[name] = (
+            posterior[name].isel(hidden=indexer).assign_coords(hidden=posterior["hidden"])
+        ).transpose(*posterior[name].dims)
+    return aligned
+
+
+def alignment_group(posterior: xr.Dataset) -> xr.Dataset:
+    """Return the file group :data:`GROUP`: each chain's permutation onto chain 0's units.
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> tree = tiny_posterior_file(chains=2)
+    >>> group = alignment_group(tree["posterior"].to_dataset())
+    >>> group["permutation"].dims, group.attrs["reference_chain"]
+    (('chain', 'hidden'), 0)
+    """
+    permutation = hidden_permutation(posterior).astype(np.int16)
+    return permutation.to_dataset().assign_attrs(
+        reference_chain=0,
+        description=(
+            "permutation[c, h]: the hidden unit of chain c that plays chain 0's unit h; "
+            "posterior[v].isel(hidden=permutation) aligns w0, b0 and w1"
+        ),
+    )
+
+
 def align_hidden_units(
     posterior: xr.Dataset, *, reference_chain: int = 0
 ) -> tuple[xr.Dataset, xr.DataArray]:
@@ -114,10 +156,4 @@ def align_hidden_units(
     if isinstance(posterior, xr.DataTree):
         posterior = posterior.to_dataset()
     permutation = hidden_permutation(posterior, reference_chain=reference_chain)
-    indexer = permutation.drop_vars("hidden")
-    aligned = posterior.copy()
-    for name in HIDDEN_VARS:
-        aligned[name] = (
-            posterior[name].isel(hidden=indexer).assign_coords(hidden=posterior["hidden"])
-        ).transpose(*posterior[name].dims)
-    return aligned, permutation
+    return apply_permutation(posterior, permutation), permutation
