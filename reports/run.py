@@ -113,7 +113,10 @@ def response_figures(runs: dict[str, FileAnalysis]) -> dict[str, str]:
 
 
 def _next_table(answers) -> Markup:
-    scores = ["mean", "q05", "q95", "entropy", "mutual_information", "nearest_training"]
+    scores = [
+        *("mean", "q05", "q95", "entropy", "mutual_information"),
+        *("nearest_training", "extrapolation"),
+    ]
     shown = [*answers.training.columns, *scores]
     return table(answers.next.set_index("rank")[shown], digits=3)
 
@@ -132,6 +135,7 @@ def answers_context(result: FileAnalysis) -> dict:
         "pd_rows": answers.partial.attrs["rows"],
         "candidates": NEXT_CANDIDATES,
         "spacing": answers.spacing,
+        "reach": answers.reach,
         "map_rows": answers.maps[0].attrs["rows"] if answers.maps else 0,
     }
 

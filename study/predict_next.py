@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ from analysis.predictive.scenarios import (
     predict_scenarios,
     rank_candidates,
     sobol_candidates,
+    standardise,
     training_box,
     training_range,
 )
@@ -36,25 +38,45 @@ from common.atomic import atomic_stream
 from study.data.dataset import LABEL, DataError
 from study.data.scenario_csv import ScenarioChunk, read_scenarios
 
-__all__ = ["PredictResult", "predict_file", "rank_next"]
+__all__ = ["NextResult", "PredictResult", "predict_file", "rank_next"]
 
 logger = logging.getLogger(__name__)
 
 #: Columns the outputs write themselves: a scenario file may not hold them.
 RESERVED = (*SCORE_COLUMNS, "file", "method", "scenario", "candidate")
 
+#: The farthest a scenario's feature may lie from the training mean, in training sd:
+#: beyond it the value is not one of this feature in the dataset's units.
+MAX_STANDARD_UNITS = 1e6
+
 #: Probabilities held at once per chunk (draws × rows): 8 MB of float64; the network's
 #: hidden layer holds 12 times as many for up to 500 draws at a time.
 _CHUNK_VALUES = 1_000_000
 
 
+class NextResult(NamedTuple):
+    """What ``next`` found: the best candidates, and the reach they are judged by.
+
+    ``reach``: :attr:`analysis.predictive.scenarios.TrainingRange.reach`.
+    """
+
+    best: pd.DataFrame
+    reach: float
+
+
 @dataclass
 class PredictResult:
-    """What ``predict`` did: rows read, time, and scores per file if labels were given."""
+    """What ``predict`` did: rows read, time, extrapolations, scores.
+
+    ``extrapolating`` and ``reach``: per file, how many scenarios extrapolate and the
+    distance beyond which one is far from its design; ``scores``: per file, if labels
+    were given.
+    """
 
     rows: int
     seconds: float
     extrapolating: dict[str, int]
+    reach: dict[str, float]
     scores: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
@@ -96,6 +118,26 @@ def _progress(rows: Iterator, *, show: bool, unit: str) -> Iterator:
             bar.update(len(chunk.X))
 
 
+def _check_scale(tree: xr.DataTree, name: str, X: np.ndarray, *, source: Path, start: int) -> None:
+    """Refuse a scenario more than :data:`MAX_STANDARD_UNITS` training sd from the mean.
+
+    Such a value (a feature in other units, or 1e308) would overflow the standardised
+    input or the network's sums: one line naming the row, the column and the file's range.
+    """
+    Z = np.abs(standardise(tree, X))
+    bad = ~(Z <= MAX_STANDARD_UNITS)  # also catches inf and NaN
+    if not bad.any():
+        return
+    row, column = np.argwhere(bad)[0]
+    feature = feature_names(tree)[column]
+    box = training_box(tree).loc[feature]
+    raise DataError(
+        f"{source}: data row {start + row + 1}, column {feature!r}: {X[row, column]:g} lies "
+        f"more than {MAX_STANDARD_UNITS:g} training sd from {name}'s training values "
+        f"(expected values in the dataset's units; they span {box['min']:g} to {box['max']:g})"
+    )
+
+
 def _scenario_frame(chunk: ScenarioChunk, features: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(chunk.X, columns=features)
     frame.index = pd.RangeIndex(chunk.start, chunk.start + len(frame), name="scenario")
@@ -134,6 +176,7 @@ def predict_file(
             frame = _scenario_frame(chunk, features)
             parts = []
             for name, tree, network, training in zip(names, trees, networks, ranges, strict=True):
+                _check_scale(tree, name, chunk.X, source=scenarios, start=chunk.start)
                 table = predict_scenarios(tree, chunk.X, network=network, training=training)
                 table.index = frame.index
                 parts.append(frame.assign(file=name, method=tree.attrs["method"]).join(table))
@@ -145,7 +188,8 @@ def predict_file(
             seen += len(frame)
             if chunk.label is not None:
                 labels.append(chunk.label)
-    result = PredictResult(seen, time.perf_counter() - start, extrapolating)
+    reach = {name: training.reach for name, training in zip(names, ranges, strict=True)}
+    result = PredictResult(seen, time.perf_counter() - start, extrapolating, reach)
     if labels:
         y = np.concatenate(labels)
         for name in names:
@@ -169,6 +213,7 @@ def _candidate_chunks(
             candidates, features, chunk_rows=rows, labels=False, reserved=RESERVED
         )
         for chunk in chunks:
+            _check_scale(tree, "the posterior file", chunk.X, source=candidates, start=chunk.start)
             yield _scenario_frame(chunk, features).rename_axis("candidate")
         return
     points = sobol_candidates(training_box(tree), sobol, seed=seed).rename_axis("candidate")
@@ -185,7 +230,7 @@ def rank_next(
     by: str = "bald",
     k: int = 20,
     within: float | None = None,
-) -> pd.DataFrame:
+) -> NextResult:
     """Return the ``k`` candidates most worth simulating next, from a CSV or Sobol points.
 
     Candidates are scored chunk by chunk and the best ``k`` so far kept, so the result
@@ -204,4 +249,4 @@ def rank_next(
         pool = top if best is None else pd.concat([best, top])
         # ties go to the earlier candidate, as when all are ranked at once
         best = rank_candidates(pool.drop(columns="rank").sort_index(kind="stable"), by=by, k=k)
-    return best
+    return NextResult(best, training.reach)

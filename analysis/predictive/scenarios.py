@@ -63,8 +63,11 @@ def standardise(tree: xr.DataTree, X: np.ndarray) -> np.ndarray:
 #: The columns :func:`predict_scenarios` adds to each scenario, and the ranking's own.
 SCORE_COLUMNS = (
     *("mean", "sd", "q05", "q50", "q95", "propagates", "entropy", "mutual_information"),
-    *("extrapolation", "outside", "nearest_training", "rank"),
+    *("extrapolation", "outside", "nearest_training", "far_from_design", "rank"),
 )
+#: The share of training simulations whose nearest neighbour is nearer than a scenario
+#: must be from every simulation to count as far from the design (:attr:`TrainingRange.reach`).
+REACH_QUANTILE = 0.99
 
 
 @dataclass(frozen=True)
@@ -79,19 +82,36 @@ class TrainingRange:
         Over the standardised training inputs (each feature in units of its training sd).
     spacing : float
         Median distance from a training simulation to its nearest neighbour, in those units.
+    reach : float
+        The :data:`REACH_QUANTILE` quantile of those distances: a scenario farther than
+        this from every simulation lies where the design has none, even inside the box.
     """
 
     box: pd.DataFrame
     neighbours: KDTree
     spacing: float
+    reach: float
 
 
 def training_range(tree: xr.DataTree) -> TrainingRange:
-    """Measure where a file's training simulations lie (:class:`TrainingRange`)."""
+    """Measure where a file's training simulations lie (:class:`TrainingRange`).
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> measured = training_range(tiny_posterior_file())
+    >>> bool(0 < measured.spacing <= measured.reach)
+    True
+    """
     X = tree["constant_data"]["X"].to_numpy()
     neighbours = KDTree(X)
-    distances, _ = neighbours.query(X, k=2)
-    return TrainingRange(training_box(tree), neighbours, float(np.median(distances[:, 1])))
+    nearest = neighbours.query(X, k=2)[0][:, 1]
+    return TrainingRange(
+        training_box(tree),
+        neighbours,
+        spacing=float(np.median(nearest)),
+        reach=float(np.quantile(nearest, REACH_QUANTILE)),
+    )
 
 
 def outside_training(box: pd.DataFrame, X: np.ndarray) -> np.ndarray:
@@ -130,11 +150,12 @@ def predict_scenarios(
     pandas.DataFrame
         One row per scenario: the columns of
         :func:`analysis.predictive.uncertainty.summarise_draws`,
-        ``extrapolation`` (any feature outside the training range), ``outside`` (those
-        features, ``;``-separated) and ``nearest_training``: the distance to the nearest
-        training simulation, each feature in units of its training sd (compare with
-        :attr:`TrainingRange.spacing`; a scenario inside the box can still be far from
-        every simulation when features are correlated in the design).
+        ``extrapolation`` (outside the training box, or far from the design), ``outside``
+        (the features outside the box, ``;``-separated), ``nearest_training`` (the distance
+        to the nearest training simulation, each feature in units of its training sd) and
+        ``far_from_design`` (that distance beyond :attr:`TrainingRange.reach`: a scenario
+        inside the box can still lie where the design has no simulation, when it does not
+        fill the box).
 
     Examples
     --------
@@ -156,9 +177,11 @@ def predict_scenarios(
     p = network(tree["posterior"], Z, dim="scenario")
     table = summarise_draws(p).to_dataframe().reset_index(drop=True)
     outside = outside_training(training.box, X)
-    table["extrapolation"] = outside.any(axis=1)
+    nearest = training.neighbours.query(Z)[0]
+    table["extrapolation"] = outside.any(axis=1) | (nearest > training.reach)
     table["outside"] = _outside_text(outside, list(training.box.index))
-    table["nearest_training"] = training.neighbours.query(Z)[0]
+    table["nearest_training"] = nearest
+    table["far_from_design"] = nearest > training.reach
     return table
 
 

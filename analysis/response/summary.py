@@ -52,7 +52,8 @@ class ResponseSummary:
     most important pairs; ``next``: the best :data:`NEXT_K` of :data:`NEXT_CANDIDATES`
     Sobol candidates by BALD; ``training`` and ``labels``: the training simulations in
     physical units and their outcomes; ``spacing``: the median distance between neighbouring
-    training simulations (:class:`analysis.predictive.scenarios.TrainingRange`).
+    training simulations, ``reach`` the distance beyond which a candidate is far from the
+    design (:class:`analysis.predictive.scenarios.TrainingRange`).
     """
 
     partial: xr.Dataset
@@ -65,6 +66,7 @@ class ResponseSummary:
     training: pd.DataFrame
     labels: np.ndarray
     spacing: float
+    reach: float
 
 
 def _lead(correlated: pd.DataFrame) -> tuple[str, str]:
@@ -143,6 +145,7 @@ def answers(
         ],
         next=next_simulations(tree, pool, k=NEXT_K, network=network, training=training),
         spacing=training.spacing,
+        reach=training.reach,
         training=training_values(tree),
         labels=tree["observed_data"]["y"].to_numpy().astype(np.int64),
     )

@@ -163,7 +163,10 @@ def predict(args: argparse.Namespace) -> int:
     rate = result.rows / result.seconds
     print(f"{args.output}: {result.rows} scenarios x {len(files)} file(s) ({rate:,.0f} rows/s)")
     for name, count in result.extrapolating.items():
-        line = f"{name}: {count} scenario(s) outside the training range"
+        line = (
+            f"{name}: {count} scenario(s) extrapolate (outside the training box, or farther "
+            f"from every simulation than {result.reach[name]:.2f} training sd)"
+        )
         if name in result.scores:
             line += "; " + ", ".join(f"{k} {v:.4f}" for k, v in result.scores[name].items())
         print(line)
@@ -175,7 +178,7 @@ def next_simulations(args: argparse.Namespace) -> int:
     inputs = [args.posterior, *([args.candidates] if args.candidates else [])]
     check_output(args.output, inputs=inputs)
     tree = storage.load(args.posterior)
-    best = rank_next(
+    best, reach = rank_next(
         tree,
         candidates=args.candidates,
         sobol=None if args.candidates else args.sobol,
@@ -187,6 +190,12 @@ def next_simulations(args: argparse.Namespace) -> int:
     atomic_write(args.output, best.to_csv())
     print(best.drop(columns=["outside"]).to_string(float_format=lambda v: f"{v:.4g}"))
     print(f"{args.output}: the {len(best)} best by {args.by}")
+    far = int(best["extrapolation"].sum())
+    print(
+        f"{far} of them extrapolate: outside the training box, or farther from every "
+        f"simulation than {reach:.2f} training sd (99 % of simulations have a neighbour "
+        f"nearer); --within {reach:.2f} keeps only candidates near the design"
+    )
     return 0
 
 

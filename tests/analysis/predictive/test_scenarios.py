@@ -7,7 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.predictive.scenarios import next_simulations, sobol_candidates, training_box
+from analysis.predictive.scenarios import (
+    next_simulations,
+    sobol_candidates,
+    training_box,
+    training_values,
+)
 from analysis.predictive.uncertainty import summarise_draws
 from inference.posterior import storage
 from inference.testing import tiny_posterior_file
@@ -58,17 +63,25 @@ def test_predict_reproduces_the_stored_predictions(files, capsys, monkeypatch):
         assert (mine["propagates"] == (stored["mean"] > 0.5)).all()
         X, X_test = tree["constant_data"]["X"], tree["predictions_constant_data"]["X"]
         beyond = (X_test < X.min("obs")) | (X_test > X.max("obs"))  # in standardised units
-        assert mine["extrapolation"].tolist() == beyond.any("feature").to_numpy().tolist()
+        gaps = np.linalg.norm(X_test.to_numpy()[:, None] - X.to_numpy()[None], axis=-1)
+        within = np.sort(np.linalg.norm(X.to_numpy()[:, None] - X.to_numpy()[None], axis=-1))
+        far = gaps.min(axis=1) > np.quantile(within[:, 1], 0.99)
+        assert mine["far_from_design"].tolist() == far.tolist()
+        expected = beyond.any("feature").to_numpy() | far
+        assert mine["extrapolation"].tolist() == expected.tolist()
     printed = capsys.readouterr().out
     assert re.search(
-        r"^a\.nc: \d+ scenario\(s\) outside the training range; accuracy", printed, re.M
+        r"^a\.nc: \d+ scenario\(s\) extrapolate \(outside the training box, or "
+        r"farther from every simulation than [\d.]+ training sd\); accuracy",
+        printed,
+        re.M,
     )
 
 
 def test_predict_flags_extrapolation_in_physical_units(files, tmp_path):
     folder, trees = files
     box = training_box(trees["a.nc"])
-    inside = (box["min"] + box["max"]) / 2
+    inside = training_values(trees["a.nc"]).iloc[0]  # a training simulation: not far
     rows = pd.DataFrame([inside, inside, inside], columns=FEATURES).reset_index(drop=True)
     rows.loc[1, "x3"] = box.loc["x3", "max"] * 1.01 + 1  # just above the training range
     rows.loc[2, ["x0", "x7"]] = box.loc[["x0", "x7"], "min"].to_numpy() - 1
@@ -112,6 +125,10 @@ def test_a_bad_row_in_a_late_chunk_writes_nothing(files, tmp_path, monkeypatch, 
         (",".join(FEATURES) + "\n", ["no data rows"]),
         (",".join(FEATURES) + ",label\n" + "1," * 8 + "2\n", ["line 2, column 'label'", "'2'"]),
         (",".join(FEATURES) + "\n" + "1," * 7 + "inf\n", ["line 2, column 'x7'", "not finite"]),
+        (
+            ",".join(FEATURES) + "\n" + "1," * 7 + "1\n" + "1," * 3 + "1e308," + "1," * 3 + "1\n",
+            ["data row 2, column 'x3': 1e+308", "training sd from a.nc's", "expected values"],
+        ),
     ],
 )
 def test_bad_scenarios_are_one_line(files, tmp_path, capsys, text, fragments):
@@ -249,3 +266,49 @@ def test_next_options_out_of_range_are_one_line(files, tmp_path, capsys, option,
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and option in err[0], err
+
+
+def _diagonal_design(tmp_path) -> Path:
+    """A file whose 60 training simulations lie on the box's diagonal: all features alike."""
+    tree = tiny_posterior_file("nuts", chains=2)
+    X = tree["constant_data"]["X"]
+    t = np.linspace(-1.5, 1.5, X.sizes["obs"])
+    tree["constant_data"]["X"] = X.copy(data=np.repeat(t[:, None], X.sizes["feature"], axis=1))
+    return storage.save(tree, tmp_path / "diagonal.nc")
+
+
+def test_next_marks_a_candidate_inside_the_box_but_far_from_the_design(tmp_path, capsys):
+    path = _diagonal_design(tmp_path)
+    tree = storage.load(path)
+    box, training = training_box(tree), training_values(tree)
+    corner = box["max"].copy()
+    corner.iloc[0] = box["min"].iloc[0]  # inside the box, far from the diagonal
+    near = training.iloc[30] + 1e-6 * box["max"].sub(box["min"])  # beside a simulation
+    pd.DataFrame([near, corner]).to_csv(tmp_path / "c.csv", index=False)
+    args = [
+        "next",
+        str(path),
+        "--candidates",
+        str(tmp_path / "c.csv"),
+        "-o",
+        str(tmp_path / "n.csv"),
+    ]
+    assert main([*args, "-k", "2"]) == 0
+    table = pd.read_csv(tmp_path / "n.csv", index_col="candidate", keep_default_na=False)
+    assert table.loc[1, "outside"] == "" and table.loc[0, "outside"] == ""
+    assert table.loc[1, "far_from_design"] and table.loc[1, "extrapolation"]
+    assert not table.loc[0, "far_from_design"] and not table.loc[0, "extrapolation"]
+    printed = capsys.readouterr().out
+    assert "1 of them extrapolate" in printed and "--within" in printed
+    assert main([*args, "--within", "0.5"]) == 0  # near the design only
+    assert pd.read_csv(tmp_path / "n.csv")["candidate"].tolist() == [0]
+
+
+def test_next_refuses_a_candidate_of_absurd_scale_in_one_line(tmp_path, capsys):
+    path = _diagonal_design(tmp_path)
+    pd.DataFrame([[1e308] * 8], columns=FEATURES).to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "n.csv"
+    code = main(["next", str(path), "--candidates", str(tmp_path / "c.csv"), "-o", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "data row 1, column 'x0'" in err[0], err
+    assert not out.exists()
