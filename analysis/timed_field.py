@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from common import progress
+
 __all__ = ["timed_field"]
 
 
@@ -46,6 +48,8 @@ class timed_field:  # lower case: a decorator, as ``property`` is
         cache = analysis.__dict__
         if self.name not in cache:
             outer = not analysis._computing
+            if outer:  # a line in the log names it, every 30 s (common.progress)
+                progress.current().set(computing=self.name.strip("_"))
             analysis._computing += 1
             start = time.perf_counter()
             try:

@@ -18,6 +18,7 @@ import xarray as xr
 
 from analysis.file_analysis import FileAnalysis
 from analysis.predictive.metrics import ClassificationMetrics
+from common.progress import heartbeat
 from inference.backends.runtime import Runtime
 from inference.methods.nuts import ENSEMBLE
 from inference.methods.registry import METHODS
@@ -197,13 +198,14 @@ def fit_posterior(
     runtime.start(chains=config.chains)  # JAX keeps the devices it starts with
     logger.info("fitting %s on %d distinct training rows", method, len(data.y))
     fit_start = time.perf_counter()
-    fit = METHODS[method].fitter()(
-        model,
-        runtime=runtime,
-        random_seed=seeds[method],
-        progressbar=progressbar,
-        **config.options_of(method),
-    )
+    with heartbeat(logger, method):  # a line every 30 s in a log (common.progress)
+        fit = METHODS[method].fitter()(
+            model,
+            runtime=runtime,
+            random_seed=seeds[method],
+            progressbar=progressbar,
+            **config.options_of(method),
+        )
     fit_seconds = time.perf_counter() - fit_start
     return assemble(
         method=method,

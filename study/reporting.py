@@ -19,6 +19,7 @@ from analysis.comparison.leaderboard import Leaderboard, leaderboard
 from analysis.comparison.two_files import Comparison, ComparisonError, compare_runs
 from analysis.file_analysis import FileAnalysis, analyse_run
 from common.atomic import atomic_write
+from common.progress import heartbeat
 from reports import render_comparison, render_run, write_html
 from reports.leaderboard import leaderboard_json, render_leaderboard
 
@@ -59,8 +60,10 @@ def write_report(
     9
     """
     start = time.perf_counter()
-    analysis = analyse_run(tree, n_repeats=n_repeats)
-    path = write_html(render_run(analysis, title=title), html_path)
+    with heartbeat(logger, f"report {html_path.name}") as status:
+        analysis = analyse_run(tree, n_repeats=n_repeats)
+        status.set(computing=None, drawing="figures and page")
+        path = write_html(render_run(analysis, title=title), html_path)
     logger.info("wrote %s (%.1f s)", path, time.perf_counter() - start)
     return analysis
 
@@ -104,9 +107,11 @@ def write_comparison(
     ['advi', 'nuts']
     """
     start = time.perf_counter()
-    comparison = compare_runs(*analyses)
-    title = f"{comparison.labels[0].upper()} versus {comparison.labels[1].upper()}"
-    write_html(render_comparison(comparison, analyses, title=title), html_path)
+    with heartbeat(logger, f"comparison {html_path.name}") as status:
+        comparison = compare_runs(*analyses)
+        status.set(computing=None, drawing="figures and page")
+        title = f"{comparison.labels[0].upper()} versus {comparison.labels[1].upper()}"
+        write_html(render_comparison(comparison, analyses, title=title), html_path)
     if json_path is not None:
         text = json.dumps(headline(comparison), indent=2, sort_keys=True)
         atomic_write(json_path, text + "\n")
@@ -143,9 +148,13 @@ def write_leaderboard(
         fit_baselines,  # scikit-learn's models: only when asked for
     )
 
-    extra = fit_baselines(reference.tree) if baselines else None
-    board = leaderboard(analyses, reference=reference, baselines=extra)
-    write_html(render_leaderboard(board, title=f"Leaderboard against {board.reference}"), html_path)
+    with heartbeat(logger, f"leaderboard {html_path.name}") as status:
+        status.set(computing="baselines" if baselines else None)
+        extra = fit_baselines(reference.tree) if baselines else None
+        board = leaderboard(analyses, reference=reference, baselines=extra)
+        status.set(computing=None, drawing="the page")
+        page = render_leaderboard(board, title=f"Leaderboard against {board.reference}")
+        write_html(page, html_path)
     if json_path is not None:
         text = json.dumps(leaderboard_json(board), indent=2, sort_keys=True)
         atomic_write(json_path, text + "\n")

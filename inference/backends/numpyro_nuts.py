@@ -14,6 +14,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from common import progress
 from inference.backends.choice import Precision
 from inference.backends.jax_model import jax_logp
 from inference.model.variables import require_untransformed
@@ -27,6 +28,40 @@ _FIELDS = {
     "potential_energy": "lp",
     "adapt_state.step_size": "step_size",
 }
+
+
+#: Iterations between a chain's progress reports from inside the compiled sampler.
+_REPORT_EVERY = 25
+
+
+def _reporting_nuts(status: progress.Status, *, tune: int, draws: int):
+    """NumPyro's NUTS whose chains report their progress and divergences to ``status``.
+
+    Every :data:`_REPORT_EVERY` iterations, and at each divergence after warm-up, a chain
+    calls back to the host with its iteration (``jax.debug.callback``: no output, so the
+    draws are the same as without it). Chains running in parallel are not told apart:
+    the status shows the furthest iteration.
+    """
+    import jax
+    from numpyro.infer import NUTS
+
+    def report(i, diverging):
+        i = int(i)
+        stage = f"warm-up {i} of {tune}" if i <= tune else f"draw {i - tune} of {draws}"
+        status.set(furthest_chain_at=stage)
+        if diverging and i > tune:
+            status.add("divergences", 1)
+
+    class ReportingNUTS(NUTS):
+        def sample(self, state, model_args, model_kwargs):
+            new = super().sample(state, model_args, model_kwargs)
+            due = (new.i % _REPORT_EVERY == 0) | new.diverging
+            jax.lax.cond(
+                due, lambda: jax.debug.callback(report, new.i, new.diverging), lambda: None
+            )
+            return new
+
+    return ReportingNUTS
 
 
 def _initial_points(model: pm.Model, chains: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -90,9 +125,10 @@ def sample_numpyro(
     """
     require_untransformed(model, who="the JAX NUTS driver")
     import jax
-    from numpyro.infer import MCMC, NUTS
+    from numpyro.infer import MCMC
 
     logp = jax_logp(model, precision=precision)
+    NUTS = _reporting_nuts(progress.current(), tune=tune, draws=draws)
     kernel = NUTS(
         potential_fn=lambda xs: -logp(xs),
         target_accept_prob=target_accept,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from inference.backends.arithmetic import use_exact_arithmetic
 from inference.backends.choice import Backend, CompileMode, resolve, resolve_advi
 from inference.backends.jax_model import start_jax
 
@@ -84,6 +85,10 @@ class Runtime:
 
         JAX keeps the devices it starts with, so this runs before the first fit of a
         process; later calls change nothing (:func:`inference.backends.jax_model.start_jax`).
+        It also turns off numba's fastmath for the process
+        (:func:`inference.backends.arithmetic.exact_arithmetic`), so that a fit's result
+        does not depend on PyTensor's compile cache.
         """
+        use_exact_arithmetic()  # every fit's numba code, from now on
         if self.uses_jax:
             start_jax(parallel_chains(chains, self.cores))

@@ -10,6 +10,7 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
+from common import progress
 from inference.backends.choice import Backend
 from inference.backends.jax_model import start_jax
 from inference.backends.numpyro_nuts import sample_numpyro
@@ -41,6 +42,20 @@ def _harmonise(stats: xr.Dataset) -> xr.Dataset:
     return stats
 
 
+def _progress(status: progress.Status, *, tune: int, draws: int):
+    """Return a ``pm.sample`` callback showing each chain's draw and later divergences."""
+    at: dict[int, int] = {}
+
+    def callback(trace, draw) -> None:
+        at[draw.chain] = draw.draw_idx + 1
+        shown = ", ".join(f"{c}: {at[c]}" for c in sorted(at))
+        status.set(steps_per_chain=f"{shown} of {tune} warm-up + {draws}")
+        if not draw.tuning and any(s.get("diverging", False) for s in draw.stats):
+            status.add("divergences", 1)
+
+    return callback
+
+
 def _sample_pymc(
     model, *, backend: Backend, tune: int, init: str, starts, save_warmup: bool, **options
 ):
@@ -48,6 +63,8 @@ def _sample_pymc(
     # PyMC's own chains run in processes; fork them from a clean server process, as
     # forking a process in which JAX has started its threads can deadlock
     extra = {"init": init, "mp_ctx": "forkserver"} if backend.sampler == "pymc" else {}
+    if backend.sampler == "pymc":  # nutpie takes no per-draw callback
+        extra["callback"] = _progress(progress.current(), tune=tune, draws=options["draws"])
     if starts is not None:
         mass = init.split("+")[-1] if "+" in init else "adapt_diag"
         extra = extra | {"initvals": starts} | ({"init": mass} if extra else {})

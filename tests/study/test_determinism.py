@@ -52,3 +52,47 @@ def test_advi_is_reproducible_in_c_mode(small_model):
     losses = [f.groups["vi_history"]["loss"] for f in fits[:2]]
     np.testing.assert_array_equal(*losses)
     np.testing.assert_array_equal(fits[0].sample_stats["lp"], fits[1].sample_stats["lp"])
+
+
+def _default_nuts(synthetic, folder, *, cache, progress_seconds: float):
+    """``run --method nuts`` at the defaults but for sizes, in a process of its own."""
+    from tests.cli import study_process
+
+    synthetic.train.to_csv(folder / "train.csv", index=False)
+    synthetic.test.to_csv(folder / "test.csv", index=False)
+    done = study_process(
+        "run",
+        "--method",
+        "nuts",
+        *("--train-csv", "train.csv", "--test-csv", "test.csv", "--out", "out"),
+        *("--chains", 4, "--draws", 40, "--tune", 40, "--hidden", 3, "--prior-draws", 20),
+        cwd=folder,
+        env={
+            "PYTENSOR_FLAGS": f"base_compiledir={cache}",
+            "STUDY_PROGRESS_SECONDS": progress_seconds,
+            "PYTHONHASHSEED": 0,
+        },
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return storage.load(folder / "out" / "nuts.nc"), done.stderr
+
+
+def test_the_default_nuts_path_gives_one_file_with_a_cold_or_a_warm_compile_cache(
+    synthetic, tmp_path
+):
+    """The ensemble start, 4 parallel chains, the default backend: first with an empty
+    PyTensor compile cache, then with the cache that run left. Its stderr, sent to a pipe
+    (not a terminal), carries the periodic progress lines."""
+    cache = tmp_path / "compiledir"
+    cache.mkdir()
+    (tmp_path / "cold").mkdir()
+    (tmp_path / "warm").mkdir()
+    cold, log = _default_nuts(synthetic, tmp_path / "cold", cache=cache, progress_seconds=0.5)
+    assert any(cache.iterdir())  # the run filled the cache
+    warm, _ = _default_nuts(synthetic, tmp_path / "warm", cache=cache, progress_seconds=0)
+    assert cold["sample_stats"].sizes["chain"] == 4
+    for group in (*GROUPS, "log_likelihood", "posterior_predictive"):
+        xr.testing.assert_equal(cold[group].to_dataset(), warm[group].to_dataset())
+    beats = [line for line in log.splitlines() if " so far)" in line]
+    assert any(" nuts: " in line for line in beats), log[-2000:]
+    assert any("report nuts.html: " in line for line in beats), log[-2000:]

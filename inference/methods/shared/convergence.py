@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from pymc.variational.callbacks import Callback
 
+from common import progress
+
 __all__ = ["LossConvergence"]
 
 
@@ -45,12 +47,16 @@ class LossConvergence(Callback):
         self.stalled = 0
         self.converged = False
         self._finite_until = 0
+        self.progress = progress.current()  # where each window's step and loss are shown
 
     def check(self, loss: np.ndarray, i: int) -> str | None:
         """Take the losses up to step ``i``; return why the fit stops, or None to go on."""
         if not np.isfinite(loss[self._finite_until :]).all():
             raise FloatingPointError(f"the ADVI loss is not finite before step {len(loss)}")
         self._finite_until = len(loss)
+        if (i + 1) % self.window == 0:
+            window_mean = f"{np.mean(loss[i + 1 - self.window : i + 1]):.1f}"
+            self.progress.set(step=i + 1, window_mean_loss=window_mean)
         if i < 2 * self.window or (i + 1) % self.window:
             return None
         current = np.mean(loss[i + 1 - self.window : i + 1])

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pymc as pm
 
+from inference.backends.arithmetic import exact_arithmetic
 from inference.model.network import sample_prior
 
 __all__ = ["map_starts"]
@@ -64,7 +65,9 @@ def map_starts(
     starts = []
     for k in range(chains):
         initial = {n: draws[n].isel(chain=0, draw=k).to_numpy() for n in names}
-        with warnings.catch_warnings():
+        # IEEE arithmetic (see inference.backends.runtime.exact_arithmetic): L-BFGS-B would
+        # carry fastmath's cache-dependent last bits into other optima
+        with warnings.catch_warnings(), exact_arithmetic():
             warnings.simplefilter("ignore", FutureWarning)
             point = pm.find_MAP(
                 initvals=initial, jitter=False, progressbar=False, model=model, method="L-BFGS-B"
