@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.comparison.conclusion import conclusion
+from analysis.comparison.conclusion import conclusion, verdict_line
 from analysis.comparison.pairwise import INTERVALS, PAIRWISE
 from analysis.comparison.two_files import Comparison
 from analysis.file_analysis import FileAnalysis
@@ -64,6 +64,15 @@ def render_comparison(
         "n_test": int(comparison.moments[0].sizes["test"]),
         "fingerprint": comparison.fingerprint,
         "conclusion": conclusion(comparison),
+        "verdict_line": verdict_line(comparison),
+        "reference_verdict": next(
+            (
+                {"ok": run.diagnostics.ok, "text": run.diagnostics.verdict}
+                for label, run in zip(labels, runs, strict=True)
+                if label == comparison.reference
+            ),
+            None,
+        ),
         "kendall_tau": float(comparison.numbers["kendall_tau_importance"]),
         "agreement": [n for n in PAIRWISE if n.group == "agreement"],
         "derived_nulls": [n for n in INTERVALS if n.null_meaning],
@@ -95,7 +104,7 @@ def render_comparison(
             "effects": table(comparison.effects, digits=3),
             "intervals": None
             if comparison.intervals is None
-            else table(comparison.intervals, digits=4),
+            else table(comparison.intervals.drop(columns=["measurable", "exceeds"]), digits=4),
         },
         "reference": comparison.reference,
         "elpd_sentence": comparison.elpd.sentence if comparison.elpd else "",

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis.comparison.jackknife import Z95
 from analysis.comparison.pairwise import NUMBERS, PAIRWISE
 from analysis.comparison.two_files import Comparison
 
-__all__ = ["conclusion", "headline"]
+__all__ = ["conclusion", "headline", "verdict_line"]
 
 
 def headline(comparison: Comparison) -> dict[str, Any]:
@@ -48,6 +49,7 @@ def headline(comparison: Comparison) -> dict[str, Any]:
         "effect_sizes": _effects(comparison),
         "next_overlap": comparison.next_overlap,
         "elpd_loo": _elpd(comparison),
+        "verdict": verdict_line(comparison),
     }
 
 
@@ -94,7 +96,8 @@ def _intervals(comparison: Comparison) -> dict[str, Any] | None:
                 "lower": _json_number(row["lower"]),
                 "upper": _json_number(row["upper"]),
                 "null": _json_number(row["null"]),
-                "exceeds_reference_spread": bool(row["exceeds"]),
+                "exceeds_reference_spread": bool(row["exceeds"]) if row["measurable"] else None,
+                "reading": str(row["reading"]),
             }
             for name, row in comparison.intervals.iterrows()
         },
@@ -109,20 +112,75 @@ def _interval_line(comparison: Comparison) -> str:
             "chains, so the reference's own Monte Carlo error is unknown."
         )
     chains = ", ".join(
-        f"{NUMBERS[name].label} {row['value']:.4f} ± {1.96 * row['se']:.4f}"
+        f"{NUMBERS[name].label} {row['value']:.4f} "
+        + (f"± {Z95 * row['se']:.4f}" if row["measurable"] else f"({row['reading']})")
         for name, row in table.iterrows()
     )
-    beyond = [NUMBERS[n].label for n in table.index[table["exceeds"].astype(bool)]]
-    within = [NUMBERS[n].label for n in table.index[~table["exceeds"].astype(bool)]]
+    read = {
+        r: [NUMBERS[n].label for n in table.index[table["reading"] == r]]
+        for r in ("beyond", "within")
+    }
+    unmeasured = [NUMBERS[n].label for n in table.index[~table["measurable"].astype(bool)]]
     verdict = (
-        f"Beyond the reference's own spread: {', '.join(beyond) or 'none'}; within it "
+        f"Beyond the reference's own spread: {', '.join(read['beyond']) or 'none'}; within it "
         f"(not distinguishable from the reference's Monte Carlo error): "
-        f"{', '.join(within) or 'none'}."
+        f"{', '.join(read['within']) or 'none'}"
+        + (
+            f"; not measurable (the same on every leave-one-chain-out, an interval of no "
+            f"width): {', '.join(unmeasured)}"
+            if unmeasured
+            else ""
+        )
+        + "."
     )
     return (
         f"Intervals from {comparison.reference}'s chain-to-chain variation (leave-one-chain-"
         f"out jackknife, 95 %): {chains}. {verdict}"
     )
+
+
+def verdict_line(comparison: Comparison) -> str:
+    """Say in one line what governs the comparison: the differences the reference can resolve.
+
+    First how many headline numbers differ beyond the reference's own chain-to-chain error
+    (and which cannot be measured from its chains), then the elpd-LOO difference where it
+    is more than two of its se, then test accuracy.
+
+    Examples
+    --------
+    >>> from analysis import analyse_run, compare_runs
+    >>> from inference.testing import tiny_posterior_file
+    >>> files = [tiny_posterior_file(m) for m in ("advi", "nuts")]
+    >>> runs = [analyse_run(tree, n_repeats=1, lazy=True) for tree in files]
+    >>> verdict_line(compare_runs(*runs))[:45]
+    'advi and nuts differ beyond the reference (nu'
+    """
+    a, b = comparison.labels
+    table, m = comparison.intervals, comparison.predictions
+    if table is None:
+        lead = (
+            f"{a} and {b} cannot be weighed against a reference's own error (neither has two "
+            "or more Markov chains)"
+        )
+    else:
+        beyond = [NUMBERS[n].label for n in table.index[table["reading"] == "beyond"]]
+        unmeasured = int((~table["measurable"].astype(bool)).sum())
+        lead = (
+            f"{a} and {b} differ beyond the reference ({comparison.reference})'s own Monte "
+            f"Carlo error in {len(beyond)} of {len(table)} headline numbers"
+            + (f" ({', '.join(beyond)})" if beyond else "")
+            + (f"; {unmeasured} not measurable from its chains" if unmeasured else "")
+        )
+    parts = [lead]
+    if comparison.elpd is not None:
+        elpd = comparison.elpd.table
+        worse = elpd["elpd_diff"].idxmax()
+        gap, se = elpd.loc[worse, "elpd_diff"], elpd.loc[worse, "elpd_diff_se"]
+        if np.isfinite(gap) and np.isfinite(se) and gap > 2 * se > 0:
+            better = elpd["elpd_diff"].idxmin()
+            parts.append(f"elpd-LOO favours {better} by {gap:.1f} ± {se:.1f}")
+    parts.append(f"test accuracy {m.loc['accuracy', a]:.4f} against {m.loc['accuracy', b]:.4f}")
+    return "; ".join(parts) + "."
 
 
 def _json_number(value: float) -> float | None:

@@ -76,8 +76,12 @@ def _floats(numbers: Mapping) -> dict[str, float]:
     return {str(name): float(value) for name, value in numbers.items()}
 
 
-def exceeds_spread(table: pd.DataFrame, nulls: Mapping[str, float]) -> pd.DataFrame:
+def exceeds_spread(table: pd.DataFrame, nulls: Mapping[str, float], *, chains: int) -> pd.DataFrame:
     """Say which numbers lie further from their no-difference value than the reference's spread.
+
+    A number whose every leave-one-chain-out value is the same has a jackknife se of 0:
+    its interval has no width, and the reference's chains cannot say how far it may
+    move. It is read as not measurable, never as beyond the spread.
 
     Parameters
     ----------
@@ -86,19 +90,30 @@ def exceeds_spread(table: pd.DataFrame, nulls: Mapping[str, float]) -> pd.DataFr
     nulls : mapping
         Per number, its value if the two runs did not differ beyond the reference's own
         Monte Carlo error (0 for a difference, 1 for a ratio or an agreement).
+    chains : int
+        The reference's chains, named in the reading of a number that is not measurable.
 
     Returns
     -------
     pandas.DataFrame
-        ``table`` with columns ``null`` and ``exceeds`` (|value − null| > 1.96 se).
+        ``table`` with columns ``null``, ``measurable`` (se > 0 and finite), ``exceeds``
+        (measurable and |value − null| > 1.96 se) and ``reading``: ``"beyond"``,
+        ``"within"`` or ``"not measurable from N chains"``.
 
     Examples
     --------
-    >>> table = pd.DataFrame({"value": [0.03, 0.01], "se": [0.01, 0.01]}, index=["a", "b"])
-    >>> exceeds_spread(table, {"a": 0.0, "b": 0.0})["exceeds"].tolist()
-    [True, False]
+    >>> table = pd.DataFrame({"value": [0.03, 0.01, 0.5], "se": [0.01, 0.01, 0.0]},
+    ...                      index=["a", "b", "c"])
+    >>> exceeds_spread(table, {"a": 0.0, "b": 0.0, "c": 1.0}, chains=8)["reading"].tolist()
+    ['beyond', 'within', 'not measurable from 8 chains']
     """
     out = table.copy()
     out["null"] = [float(nulls[name]) for name in out.index]
-    out["exceeds"] = (out["value"] - out["null"]).abs() > Z95 * out["se"]
+    out["measurable"] = np.isfinite(out["se"]) & (out["se"] > 0)
+    out["exceeds"] = out["measurable"] & ((out["value"] - out["null"]).abs() > Z95 * out["se"])
+    out["reading"] = np.where(
+        out["measurable"],
+        np.where(out["exceeds"], "beyond", "within"),
+        f"not measurable from {chains} chains",
+    )
     return out

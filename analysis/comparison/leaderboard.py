@@ -93,7 +93,7 @@ def _against(comparison: Comparison) -> dict:
         row |= {
             "mean_abs_diff_se": float(mad["se"]),
             "mean_abs_diff_null": float(mad["null"]),
-            "beyond_reference_spread": bool(mad["exceeds"]),
+            "beyond_reference_spread": bool(mad["exceeds"]) if mad["measurable"] else None,
         }
     return row
 

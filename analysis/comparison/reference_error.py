@@ -58,4 +58,4 @@ def reference_intervals(a: FileAnalysis, b: FileAnalysis) -> tuple[str, pd.DataF
 
     table = leave_one_chain_out(numbers, chains=len(every[index]))
     nulls = {number.name: number.null_for(reference) for number in INTERVALS}
-    return "ab"[index], exceeds_spread(table, nulls)
+    return "ab"[index], exceeds_spread(table, nulls, chains=len(every[index]))

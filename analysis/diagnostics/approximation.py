@@ -13,6 +13,7 @@ import numpy as np
 import xarray as xr
 
 from analysis.diagnostics.library_record import LibraryRecord, library_record
+from analysis.diagnostics.verdict import Finding, words
 from inference.methods.declarations import Movement, Psis
 from inference.methods.registry import METHODS
 
@@ -136,24 +137,30 @@ def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
     text : str
         The verdict, one paragraph.
     """
-    stop = {True: "The loss converged", False: "The loss had NOT converged at max_steps"}
+    subject = "The approximation"
     if np.isnan(khat):
-        quality = f"too few draws (< {PSIS_MIN_DRAWS}) to estimate Pareto k-hat"
+        quality = Finding(
+            "unmeasurable", subject, f"has too few draws (< {PSIS_MIN_DRAWS}) for Pareto k-hat"
+        )
     elif khat > KHAT_MAX:
-        quality = (
-            f"Pareto k-hat {khat:.2f} > {KHAT_MAX}: the approximation is far from "
-            "the posterior, so its uncertainties should not be trusted"
+        quality = Finding(
+            "fails",
+            subject,
+            f"is far from the posterior (Pareto k-hat {khat:.2f} > {KHAT_MAX}), so its "
+            "uncertainties should not be trusted",
         )
     elif khat > 0.5:
-        quality = f"Pareto k-hat {khat:.2f}: the approximation is usable but rough"
+        quality = Finding("caution", subject, f"is usable but rough (Pareto k-hat {khat:.2f})")
     else:
-        quality = f"Pareto k-hat {khat:.2f}: the approximation is close to the posterior"
-    text = (
-        f"{quality[0].upper()}{quality[1:]}."
-        if converged is None
-        else f"{stop[converged]}; {quality}."
-    )
-    return converged is not False and khat <= KHAT_MAX, text
+        quality = Finding("holds", subject, f"is close to the posterior (Pareto k-hat {khat:.2f})")
+    findings = [quality]
+    if converged is not None:
+        findings.append(
+            Finding("holds", "Its loss", "converged")
+            if converged
+            else Finding("caution", "Its loss", "had NOT converged at max_steps")
+        )
+    return converged is not False and khat <= KHAT_MAX, words(findings)
 
 
 #: SVGD's particles count as settled once a window moves them at most this share of the
@@ -172,18 +179,22 @@ def particles_verdict(
     --------
     >>> particles_verdict(np.array([0.5, 0.1, 0.02]))[0]
     True
-    >>> particles_verdict(np.array([0.5, 0.4]), subject="SVGD's particles")[1][:40]
-    "SVGD's particles have no density, so PSI"
+    >>> particles_verdict(np.array([0.5, 0.4]), subject="SVGD's particles")[1][:51]
+    "Not trustworthy: SVGD's particles were STILL MOVING"
     """
-    lead = f"{subject} have no density, so PSIS k-hat is not defined"
+    density = Finding("fact", subject, "have no density, so PSIS k-hat is not defined")
     if shift.size == 0:
-        return False, f"{lead}; too few steps were recorded to say whether they settled."
-    settled = shift[-1] <= SETTLED_SHARE * shift[0]
-    state = "settled" if settled else f"were STILL MOVING (more {more})"
-    return bool(settled), (
-        f"{lead}. In the last window of steps they moved {shift[-1]:.2g} per parameter on "
-        f"average, against {shift[0]:.2g} in the first: they {state}."
+        moved = Finding(
+            "unmeasurable", subject, "moved over too few recorded steps to say if they settled"
+        )
+        return False, words([moved, density])
+    settled = bool(shift[-1] <= SETTLED_SHARE * shift[0])
+    text = (
+        f"{'settled' if settled else f'were STILL MOVING (more {more})'}: in the last window "
+        f"of steps they moved {shift[-1]:.2g} per parameter on average, against "
+        f"{shift[0]:.2g} in the first"
     )
+    return settled, words([Finding("holds" if settled else "fails", subject, text), density])
 
 
 def loss_trace(tree: xr.DataTree, *, window: int = 100) -> xr.Dataset:

@@ -183,3 +183,28 @@ def test_the_table_of_pairwise_numbers_gives_the_documented_json_keys():
         "mean_wasserstein_w1",
         "kendall_tau",
     }
+
+
+def test_a_zero_width_interval_is_not_measurable_never_beyond(analyses):
+    """Kendall's τ the same on every leave-one-chain-out: se 0, read as not measurable."""
+    import dataclasses
+
+    from analysis.comparison.conclusion import conclusion, headline, verdict_line
+    from analysis.comparison.jackknife import exceeds_spread
+
+    comparison = compare_runs(*analyses)
+    planted = comparison.intervals.copy()
+    planted.loc["kendall_tau_importance", ["value", "se", "lower", "upper"]] = [0.2, 0, 0.2, 0.2]
+    nulls = planted["null"].to_dict()
+    table = exceeds_spread(planted[["value", "se", "lower", "upper"]], nulls, chains=4)
+    assert table.loc["kendall_tau_importance", "reading"] == "not measurable from 4 chains"
+    assert not table.loc["kendall_tau_importance", "exceeds"]  # |0.2 - 1| > 0, yet not beyond
+    planted_comparison = dataclasses.replace(comparison, intervals=table)
+    numbers = headline(planted_comparison)["reference_intervals"]["numbers"]
+    assert numbers["kendall_tau_importance"]["exceeds_reference_spread"] is None
+    assert numbers["kendall_tau_importance"]["reading"] == "not measurable from 4 chains"
+    line = next(s for s in conclusion(planted_comparison) if s.startswith("Intervals"))
+    assert "(not measurable from 4 chains)" in line and "not measurable (the same on" in line
+    beyond = line.split("Beyond the reference's own spread: ")[1].split(";")[0]
+    assert "Kendall" not in beyond
+    assert "1 not measurable from its chains" in verdict_line(planted_comparison)
