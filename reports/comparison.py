@@ -1,4 +1,4 @@
-"""The comparison of two runs: what differs and by how much, and both runs side by side."""
+"""The comparison of two runs: what differs and by how much, and both runs' figures."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from reports.run import diagnostics_section, provenance, response_figures, run_f
 __all__ = ["render_comparison"]
 
 
-#: Per-run figures repeated side by side in a comparison, with their headings.
+#: Per-run figures repeated in a comparison, A above B, with their headings.
 _PANELS = (
     ("prior_posterior", "Prior versus posterior (Fig. 3)"),
     ("heatmaps", "Posterior weights (Fig. 4)"),
@@ -30,7 +30,7 @@ _PANELS = (
 def render_comparison(
     comparison: Comparison, runs: tuple[FileAnalysis, FileAnalysis], *, title: str
 ) -> str:
-    """Render a comparison of two runs, with both runs' figures side by side.
+    """Render a comparison of two runs, with both runs' figures, A above B.
 
     Parameters
     ----------

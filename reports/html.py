@@ -44,8 +44,9 @@ def table(frame: pd.DataFrame, *, digits: int = 3) -> Markup:
         border=0,
         classes="numbers",
     )
-    # pandas escaped every cell and label, so the table is safe markup
-    return Markup(html)
+    # pandas escaped every cell and label, so the table is safe markup; a wide table
+    # scrolls inside its own box instead of widening the page
+    return Markup(f'<div class="scroll">{html}</div>')
 
 
 def display(value) -> str:

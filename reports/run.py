@@ -107,7 +107,11 @@ def response_figures(runs: dict[str, FileAnalysis]) -> dict[str, str]:
             response.response_curves(partial, ylabel="partial dependence of P(propagate)")
         ),
         "ale": figure_uri(
-            response.response_curves(ale, ylabel="ALE: change in P(propagate)", probability=False)
+            response.response_curves(
+                ale,
+                ylabel="ALE effect: summed differences in P(propagate), not a probability",
+                probability=False,
+            )
         ),
     }
 

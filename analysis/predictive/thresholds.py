@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
@@ -61,7 +62,7 @@ def classification_thresholds(
         (
             "F1-optimal on training data",
             f1_optimal_threshold(train_y, train_p, weight=weight),
-            "maximises weighted F1 on the (upsampled) training rows: no test data used",
+            f"maximises weighted F1 on {_training_rows(tree)}: no test data used",
         ),
         (
             "tuned on the test set (optimistic)",
@@ -74,3 +75,13 @@ def classification_thresholds(
         Threshold(name, value, note, *classification_tables(y, p_mean, threshold=value))
         for name, value, note in choices
     ]
+
+
+def _training_rows(tree: xr.DataTree) -> str:
+    """Name the training rows as the file's fit counted them (its ``balance``)."""
+    config = json.loads(tree.attrs.get("config", "{}"))
+    balance = config.get("balance", "upsample")  # files from before the option were upsampled
+    return {
+        "weight": "the training rows, each propagating simulation weighted as in the fit",
+        "upsample": "the upsampled training rows (each counted as often as it was drawn)",
+    }.get(balance, "the training rows")

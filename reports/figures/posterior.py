@@ -11,8 +11,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from analysis.predictive.metrics import CLASSES
-
-_CLASS_COLOURS = {0: "#1f77b4", 1: "#d62728"}
+from reports.figures.colours import CLASS_COLOURS, method_colour
 
 
 def new_figure(width: float, height: float) -> Figure:
@@ -92,7 +91,7 @@ def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
     wrong = (mean > threshold) != (y == 1)
     bins = np.linspace(0, 1, 26)
     for label, name in enumerate(CLASSES):
-        colour = _CLASS_COLOURS[label]
+        colour = CLASS_COLOURS[label]
         hist_ax.hist(mean[y == label], bins=bins, alpha=0.6, color=colour, label=f"true {name}")
         keep = (y == label) & ~wrong
         scatter_ax.scatter(
@@ -149,12 +148,10 @@ def importance(summary: xr.Dataset) -> Figure:
             position + (offset - 0.5) * height,
             summary[key],
             height=height,
-            color=_CLASS_COLOURS[offset],
+            color=CLASS_COLOURS[offset],
             label=f"correct {name}",
         )
-        std_ax.axvline(
-            summary.attrs[f"baseline_{key}"], color=_CLASS_COLOURS[offset], linestyle=":"
-        )
+        std_ax.axvline(summary.attrs[f"baseline_{key}"], color=CLASS_COLOURS[offset], linestyle=":")
     std_ax.set_yticks(position, features)
     std_ax.invert_yaxis()
     std_ax.set_xlabel("mean predictive std under permutation (dotted: unpermuted)")
@@ -209,7 +206,7 @@ def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, st
             a["std"].to_numpy()[keep],
             s=10,
             alpha=0.6,
-            color=_CLASS_COLOURS[label],
+            color=CLASS_COLOURS[label],
             label=f"true {name}",
         )
     top = float(max(a["std"].max(), b["std"].max())) * 1.05
@@ -227,7 +224,14 @@ def reliability_overlay(bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...]
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
     markers = ("o", "s", "^", "v", "D", "P", "X", "*")
     for k, (data, label) in enumerate(zip(bins, labels, strict=True)):
-        ax.plot(data["predicted"], data["observed"], marker=markers[k % len(markers)], label=label)
+        marker = markers[k % len(markers)]
+        ax.plot(
+            data["predicted"],
+            data["observed"],
+            marker=marker,
+            color=method_colour(label),
+            label=label,
+        )
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed frequency of propagation")
     ax.legend()
@@ -271,6 +275,7 @@ def importance_pair(importance: xr.Dataset) -> Figure:
             height=height,
             xerr=error,
             capsize=2,
+            color=method_colour(run),
             label=run,
         )
     ax.set_yticks(position, features)

@@ -8,12 +8,10 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from analysis.response.maps import contour_lines
+from reports.figures.colours import CLASS_COLOURS, method_colour
 from reports.figures.posterior import new_figure
 
 __all__ = ["response_curves", "response_maps"]
-
-_CLASS_COLOURS = {0: "#1f77b4", 1: "#d62728"}
-_RUN_COLOURS = ("#222222", "#e07b00", "#1b9e77", "#7570b3")
 
 
 def response_curves(
@@ -35,8 +33,8 @@ def response_curves(
     features = [str(f) for f in first["feature"].values]
     fig = new_figure(11, 5.2)
     axes = fig.subplots(2, int(np.ceil(len(features) / 2)), sharey=probability).ravel()
-    for k, (label, summary) in enumerate(summaries.items()):
-        colour = _RUN_COLOURS[k % len(_RUN_COLOURS)]
+    for label, summary in summaries.items():
+        colour = method_colour(label)
         band = f"{100 * summary.attrs['prob']:.0f} %"
         for ax, feature in zip(axes, features, strict=False):
             curve = summary.sel(feature=feature)
@@ -52,14 +50,13 @@ def response_curves(
             ax.axhline(0.0, color="grey", linestyle=":", linewidth=0.8)
     for ax in axes[len(features) :]:
         ax.set_visible(False)
-    for ax in axes[:: axes.size // 2]:
-        ax.set_ylabel(ylabel)
+    fig.supylabel(ylabel, fontsize="medium")  # one label the height of both rows: never clipped
     axes[0].legend(fontsize="small")
     return fig
 
 
 def _training_points(ax, training: pd.DataFrame, labels: np.ndarray, pair) -> None:
-    for label, colour in _CLASS_COLOURS.items():
+    for label, colour in CLASS_COLOURS.items():
         keep = labels == label
         ax.scatter(
             training.loc[keep, pair[0]],

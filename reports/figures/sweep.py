@@ -9,6 +9,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
+from reports.figures.colours import method_colour
 from reports.figures.posterior import new_figure
 
 __all__ = ["learning_curves", "seed_strips", "std_shrinkage"]
@@ -47,12 +48,22 @@ def learning_curves(curves: xr.Dataset, *, metrics: tuple[str, ...]) -> Figure:
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     sizes = curves["train_size"].to_numpy()
     for ax, name in zip(axes, metrics, strict=False):
-        for k, method in enumerate(curves["method"].values):
+        for method in curves["method"].values:
             values = curves[name].sel({"method": method})
             ax.fill_between(
-                sizes, values.isel(quantile=0), values.isel(quantile=-1), color=f"C{k}", alpha=0.2
+                sizes,
+                values.isel(quantile=0),
+                values.isel(quantile=-1),
+                color=method_colour(str(method)),
+                alpha=0.2,
             )
-            ax.plot(sizes, values.sel(quantile=0.5), marker="o", color=f"C{k}", label=str(method))
+            ax.plot(
+                sizes,
+                values.sel(quantile=0.5),
+                marker="o",
+                color=method_colour(str(method)),
+                label=str(method),
+            )
         _size_axis(ax, sizes)
         ax.set_ylabel(_SWEEP_LABELS.get(name, name))
     for ax in axes[len(metrics) :]:
@@ -75,7 +86,7 @@ def seed_strips(cube: xr.Dataset, *, train_size: int, metrics: tuple[str, ...]) 
             row = at_size.sel({"method": method})
             values = row[name].where(row["status"] == "ok").to_numpy()
             jitter = np.linspace(-0.12, 0.12, len(values))
-            ax.scatter(k + jitter, values, color=f"C{k}", s=18)
+            ax.scatter(k + jitter, values, color=method_colour(method), s=18)
         ax.set_xticks(range(len(methods)), methods)
         ax.set_xlim(-0.5, len(methods) - 0.5)
         ax.set_title(_SWEEP_LABELS.get(name, name), fontsize="medium")
@@ -90,11 +101,15 @@ def std_shrinkage(shrinkage: xr.Dataset) -> Figure:
     fig = new_figure(9, 3.6)
     absolute, relative = fig.subplots(1, 2)
     sizes = shrinkage["train_size"].to_numpy()
-    for k, method in enumerate(shrinkage["method"].values):
+    for method in shrinkage["method"].values:
         row = shrinkage.sel({"method": method})
         label = f"{method} (slope {float(row['slope']):.2f})"
-        absolute.plot(sizes, row["median_std"], marker="o", color=f"C{k}", label=label)
-        relative.plot(sizes, row["relative"], marker="o", color=f"C{k}", label=str(method))
+        absolute.plot(
+            sizes, row["median_std"], marker="o", color=method_colour(str(method)), label=label
+        )
+        relative.plot(
+            sizes, row["relative"], marker="o", color=method_colour(str(method)), label=str(method)
+        )
     absolute.set_yscale("log")
     absolute.set_ylabel("mean predictive std (median over seeds)")
     relative.set_ylabel(f"relative to {sizes[0]} simulations")

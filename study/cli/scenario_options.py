@@ -20,9 +20,10 @@ def add_predict(commands) -> None:
         "predict",
         help="predict new fault scenarios (a CSV in physical units) under posterior files",
         description="Predict each scenario of a CSV under each posterior file: mean, sd and "
-        "5/50/95 %% quantiles of P(propagate) over the draws, the class at 0.5, predictive "
+        "5/50/95 % quantiles of P(propagate) over the draws, the class at 0.5, predictive "
         "entropy and the mutual information between prediction and parameters (BALD), both "
-        "in bits, and whether it extrapolates beyond the file's training range. With a "
+        "in bits, and whether it extrapolates: outside the file's training box, or farther "
+        "from every training simulation than the design's own reach. With a "
         "'label' column, each file's scores are printed too.",
     )
     predict.add_argument(

@@ -137,3 +137,59 @@ def test_report_command_refuses_bad_files(content, tmp_path):
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1 and "bad.nc" in done.stderr
     assert not (tmp_path / "bad.html").exists()
+
+
+_OVERFLOW = """
+const page = document.documentElement;
+const images = Array.from(document.images).map(i => [i.clientWidth, i.naturalWidth]);
+return {overflow: page.scrollWidth - window.innerWidth, images: images};
+"""
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_no_page_is_wider_than_the_window(reports, width):
+    """At a desktop's 1400 px and a phone's 390 px, nothing widens a page: wide tables
+    scroll in their own box, figures shrink; on the desktop no figure is shrunk below 0.65
+    of its size (its 10 pt text stays at 8.7 px or more)."""
+    browser = _browser()
+    try:
+        browser.set_window_size(width, 900)
+        for page in ("advi", "nuts", "comparison"):
+            browser.get(reports[page].as_uri())
+            seen = browser.execute_script(_OVERFLOW)
+            assert seen["overflow"] <= 0, (page, width, seen["overflow"])
+            if width >= 1400:
+                scales = [shown / natural for shown, natural in seen["images"]]
+                assert min(scales) >= 0.65, (page, min(scales))
+    finally:
+        browser.quit()
+
+
+def test_every_text_of_every_figure_lies_inside_it(advi_file, nuts_file, monkeypatch):
+    """Draw every figure of both reports and the comparison; no label is clipped."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from analysis.comparison.two_files import compare_runs
+    from reports import render_comparison
+
+    drawn = []
+    save = Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        drawn.append(fig)
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    runs = tuple(analyse_run(storage.load(p), n_repeats=2) for p in (advi_file, nuts_file))
+    for run in runs:
+        render_run(run, title="t")
+    render_comparison(compare_runs(*runs), runs, title="t")
+    assert len(drawn) >= 30
+    for fig in drawn:
+        FigureCanvasAgg(fig).draw()  # lays the figure out as it was saved
+        drawn_box = fig.get_tightbbox(fig.canvas.get_renderer())  # every drawn artist, inches
+        width, height = fig.get_size_inches()
+        where = [ax.get_title() or ax.get_xlabel() for ax in fig.axes][:3]
+        assert drawn_box.x0 >= -0.01 and drawn_box.x1 <= width + 0.01, (where, drawn_box)
+        assert drawn_box.y0 >= -0.01 and drawn_box.y1 <= height + 0.01, (where, drawn_box)

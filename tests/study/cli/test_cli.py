@@ -28,8 +28,17 @@ def test_help_explains_every_option(tmp_path):
         "--chains",
         "--hidden",
         "--likelihood",
+        "--save-warmup",
+        "--pointwise",
     ):
         assert option in out.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "report", "compare", "predict", "next", "sweep"])
+def test_help_prints_no_format_escape(command, tmp_path):
+    """argparse formats help strings, not descriptions: a literal %% would show as typed."""
+    out = study(command, "--help", cwd=tmp_path)
+    assert out.returncode == 0 and "%%" not in out.stdout and "%(" not in out.stdout
 
 
 def test_run_smoke(csv_files, tmp_path):
