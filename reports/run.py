@@ -12,6 +12,7 @@ from analysis.diagnostics.chains import ChainDiagnostics
 from analysis.diagnostics.library_record import LibraryRecord
 from analysis.file_analysis import FileAnalysis
 from analysis.predictive.acquisition import NEXT_CANDIDATES
+from inference.posterior.units import feature_labels
 from reports.figures import methods, posterior, reference, response
 from reports.html import ENV, display, figure_uri, series_table, table
 
@@ -102,39 +103,46 @@ def response_figures(runs: dict[str, FileAnalysis]) -> dict[str, str]:
     """Draw the response curves of one or more runs (overlaid), as data URIs."""
     partial = {label: r.answers.partial for label, r in runs.items()}
     ale = {label: r.answers.ale for label, r in runs.items()}
+    names = feature_labels(next(iter(runs.values())).tree)
     return {
         "partial": figure_uri(
-            response.response_curves(partial, ylabel="partial dependence of P(propagate)")
+            response.response_curves(
+                partial, ylabel="partial dependence of P(propagate)", names=names
+            )
         ),
         "ale": figure_uri(
             response.response_curves(
                 ale,
                 ylabel="ALE effect: summed differences in P(propagate), not a probability",
                 probability=False,
+                names=names,
             )
         ),
     }
 
 
-def _next_table(answers) -> Markup:
+def _next_table(answers, names: dict[str, str]) -> Markup:
     scores = [
         *("mean", "q05", "q95", "entropy", "mutual_information"),
         *("nearest_training", "extrapolation"),
     ]
     shown = [*answers.training.columns, *scores]
-    return table(answers.next.set_index("rank")[shown], digits=3)
+    return table(answers.next.set_index("rank")[shown].rename(columns=names), digits=3)
 
 
 def answers_context(result: FileAnalysis) -> dict:
     """Lay out the response curves, maps and next simulations of one run."""
     answers = result.answers
-    maps = response.response_maps(answers.maps, training=answers.training, labels=answers.labels)
+    names = feature_labels(result.tree)
+    maps = response.response_maps(
+        answers.maps, training=answers.training, labels=answers.labels, names=names
+    )
     return {
         "figures": response_figures({result.method: result}) | {"maps": figure_uri(maps)},
         "lead": answers.lead,
-        "effects": table(answers.effects, digits=3),
+        "effects": table(answers.effects.rename(index=names), digits=3),
         "correlated": table(answers.correlated, digits=2) if len(answers.correlated) else None,
-        "next": _next_table(answers),
+        "next": _next_table(answers, names),
         "draws": answers.partial.attrs["draws"],
         "pd_rows": answers.partial.attrs["rows"],
         "candidates": NEXT_CANDIDATES,

@@ -225,6 +225,7 @@ def fit_posterior(
         seed=config.seed,
         data_sha256=dataset.sha256,
         fit_seconds=fit_seconds,
+        units=dataset.units,
         pointwise=pointwise_groups(
             model,
             fit.posterior,

@@ -35,6 +35,7 @@ from analysis.predictive.scenarios import (
     training_range,
 )
 from common.atomic import atomic_stream
+from inference.posterior.units import feature_labels, feature_units
 from study.data.dataset import LABEL, DataError
 from study.data.scenario_csv import ScenarioChunk, read_scenarios
 
@@ -170,7 +171,11 @@ def predict_file(
     seen, extrapolating = 0, dict.fromkeys(names, 0)
     means = {n: [] for n in names}
     labels = []
-    chunks = read_scenarios(scenarios, features, chunk_rows=_chunk_rows(trees), reserved=RESERVED)
+    units = feature_units(trees[0])
+    chunks = read_scenarios(
+        scenarios, features, chunk_rows=_chunk_rows(trees), reserved=RESERVED, units=units
+    )
+    names_with_units = feature_labels(trees[0])
     with atomic_stream(output) as out:
         for chunk in _progress(chunks, show=progress, unit="rows"):
             frame = _scenario_frame(chunk, features)
@@ -183,7 +188,7 @@ def predict_file(
                 extrapolating[name] += int(table["extrapolation"].sum())
                 if chunk.label is not None:  # kept for the scores only
                     means[name].append(table["mean"].to_numpy())
-            rows = pd.concat(parts).sort_index(kind="stable")
+            rows = pd.concat(parts).sort_index(kind="stable").rename(columns=names_with_units)
             rows.to_csv(out, header=seen == 0)
             seen += len(frame)
             if chunk.label is not None:
@@ -210,7 +215,12 @@ def _candidate_chunks(
     features = feature_names(tree)
     if candidates is not None:
         chunks = read_scenarios(
-            candidates, features, chunk_rows=rows, labels=False, reserved=RESERVED
+            candidates,
+            features,
+            chunk_rows=rows,
+            labels=False,
+            reserved=RESERVED,
+            units=feature_units(tree),
         )
         for chunk in chunks:
             _check_scale(tree, "the posterior file", chunk.X, source=candidates, start=chunk.start)

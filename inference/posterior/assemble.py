@@ -104,6 +104,7 @@ def assemble(
     data_sha256: dict[str, str],
     fit_seconds: float,
     pointwise: dict[str, xr.Dataset] | None = None,
+    units: dict[str, str] | None = None,
 ) -> xr.DataTree:
     """Put a fit's results together as an InferenceData DataTree.
 
@@ -135,6 +136,9 @@ def assemble(
     pointwise : dict, optional
         Groups ``log_likelihood`` and ``posterior_predictive`` of the training rows
         (:func:`inference.posterior.pointwise.pointwise_groups`); left out without it.
+    units : dict, optional
+        Feature to unit (``"1"``: dimensionless, ``""``: unknown), stored as the
+        ``unit`` coordinate of ``constant_data`` (:mod:`inference.posterior.units`).
 
     Returns
     -------
@@ -156,6 +160,8 @@ def assemble(
                 "x_std": ("feature", train["x_std"]),
             },
             coords=obs | feature,
+        ).assign_coords(
+            {} if units is None else {"unit": ("feature", [units.get(f, "") for f in features])}
         ),
         "predictions": p_test.rename("p").to_dataset().assign_coords(test_c),
         "predictions_constant_data": xr.Dataset(

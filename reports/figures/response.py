@@ -15,7 +15,11 @@ __all__ = ["response_curves", "response_maps"]
 
 
 def response_curves(
-    summaries: dict[str, xr.Dataset], *, ylabel: str, probability: bool = True
+    summaries: dict[str, xr.Dataset],
+    *,
+    ylabel: str,
+    probability: bool = True,
+    names: dict[str, str] | None = None,
 ) -> Figure:
     """One panel per feature: each run's mean curve and its credible band.
 
@@ -28,7 +32,10 @@ def response_curves(
         What the curves show.
     probability : bool
         Whether the curves are probabilities (fixed 0–1 axis and the 50 % line).
+    names : dict, optional
+        Feature to its axis label with unit (:func:`inference.posterior.units.feature_labels`).
     """
+    names = names or {}
     first = next(iter(summaries.values()))
     features = [str(f) for f in first["feature"].values]
     fig = new_figure(11, 5.2)
@@ -42,7 +49,7 @@ def response_curves(
             ax.fill_between(x, curve["lower"], curve["upper"], color=colour, alpha=0.25, lw=0)
             ax.plot(x, curve["mean"], color=colour, label=f"{label} (mean, {band} band)")
     for ax, feature in zip(axes, features, strict=False):
-        ax.set_xlabel(feature)
+        ax.set_xlabel(names.get(feature, feature))
         if probability:
             ax.axhline(0.5, color="grey", linestyle=":", linewidth=0.8)
             ax.set_ylim(0, 1)
@@ -76,7 +83,13 @@ def _contours(ax, surface: xr.Dataset) -> None:
             ax.plot(*line.T, color="black", linestyle=style, label=label if k == 0 else None)
 
 
-def response_maps(maps: list[xr.Dataset], *, training: pd.DataFrame, labels: np.ndarray) -> Figure:
+def response_maps(
+    maps: list[xr.Dataset],
+    *,
+    training: pd.DataFrame,
+    labels: np.ndarray,
+    names: dict[str, str] | None = None,
+) -> Figure:
     """Per pair: the mean P(propagate) with its 50 % contour and band, and its sd.
 
     Parameters
@@ -87,7 +100,10 @@ def response_maps(maps: list[xr.Dataset], *, training: pd.DataFrame, labels: np.
         The training simulations in physical units (overlaid by class).
     labels : numpy.ndarray
         Their 0/1 outcomes.
+    names : dict, optional
+        Feature to its axis label with unit.
     """
+    names = names or {}
     fig = new_figure(9, 3.6 * len(maps))
     axes = np.atleast_2d(fig.subplots(len(maps), 2))
     for (mean_ax, sd_ax), surface in zip(axes, maps, strict=True):
@@ -105,7 +121,7 @@ def response_maps(maps: list[xr.Dataset], *, training: pd.DataFrame, labels: np.
         for ax in (mean_ax, sd_ax):
             ax.set_xlim(x[0], x[-1])
             ax.set_ylim(y[0], y[-1])
-            ax.set_xlabel(pair[0])
-            ax.set_ylabel(pair[1])
+            ax.set_xlabel(names.get(pair[0], pair[0]))
+            ax.set_ylabel(names.get(pair[1], pair[1]))
     axes[0, 0].legend(fontsize="x-small", loc="best")
     return fig

@@ -18,6 +18,7 @@ from analysis.learning_curves import PRINTED_METRICS
 from common.atomic import OutputError, atomic_write, check_directory, check_output
 from inference.methods.registry import METHODS
 from inference.posterior import storage
+from inference.posterior.units import feature_labels
 from study.cli.options import config_from
 from study.config import ConfigError
 from study.data.dataset import DataError
@@ -187,6 +188,7 @@ def next_simulations(args: argparse.Namespace) -> int:
         k=args.k,
         within=args.within,
     )
+    best = best.rename(columns=feature_labels(tree))  # "sxx [MPa]": the CSV reads back
     atomic_write(args.output, best.to_csv())
     print(best.drop(columns=["outside"]).to_string(float_format=lambda v: f"{v:.4g}"))
     print(f"{args.output}: the {len(best)} best by {args.by}")

@@ -47,12 +47,16 @@ class Dataset:
         every posterior file, which gets shared.
     sha256 : dict of str to str
         File name to sha256 of every file read.
+    units : dict of str to str
+        Feature to unit (``"1"``: dimensionless; a feature not named: unknown), stored
+        in every posterior file (:mod:`study.data.units`).
     """
 
     train: pd.DataFrame
     test: pd.DataFrame
     source: str
     sha256: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
 
 
 def read_bytes(path: Path) -> bytes:

@@ -21,6 +21,7 @@ import pandas as pd
 
 from study.data.dataset import COLUMNS, FEATURES, LABEL, DataError, Dataset, read_bytes
 from study.data.download import PAPER_FILES, download_paper_files, locate_data_dir, verified
+from study.data.units import PAPER_UNITS, split_unit
 
 __all__ = ["load_csv_dataset", "load_dataset", "load_paper_dataset", "parse_cell"]
 
@@ -85,8 +86,10 @@ def _paper_table(path: Path, data: bytes) -> pd.DataFrame:
     return _table(path, rows, list(COLUMNS))
 
 
-def _csv_header(path: Path, line: int, header: list[str]) -> list[str]:
-    names = [name.strip() for name in header]
+def _csv_header(path: Path, line: int, header: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Return the header's column names (units split off: ``sxx [MPa]``) and units."""
+    split = [split_unit(path, line, cell) for cell in header]
+    names = [name for name, _ in split]
     wanted = f"expected a header naming {', '.join(COLUMNS)}, each once"
     missing = [name for name in COLUMNS if name not in names]
     if missing:
@@ -98,11 +101,11 @@ def _csv_header(path: Path, line: int, header: list[str]) -> list[str]:
             f"{path}: line {line}, the header, names column {repeated!r} "
             f"{names.count(repeated)} times ({wanted})"
         )
-    return names
+    return names, {name: unit for name, unit in split if name in FEATURES and unit}
 
 
-def _csv_table(path: Path, data: bytes) -> pd.DataFrame:
-    """Parse a user's CSV file: a header line, then one line per simulation."""
+def _csv_table(path: Path, data: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Parse a user's CSV file: a header line, then one line per simulation; and its units."""
     reader = csv.reader(io.StringIO(_decoded(path, data), newline=""))
     try:
         rows = [(reader.line_num, row) for row in reader if row]
@@ -111,7 +114,8 @@ def _csv_table(path: Path, data: bytes) -> pd.DataFrame:
     if not rows:
         raise DataError(f"{path}: empty file (expected a header naming {', '.join(COLUMNS)})")
     (line, header), body = rows[0], rows[1:]
-    return _table(path, body, _csv_header(path, line, header))
+    names, units = _csv_header(path, line, header)
+    return _table(path, body, names), units
 
 
 def _check_splits(train: pd.DataFrame, test: pd.DataFrame, *, sources: tuple[str, str]) -> None:
@@ -148,13 +152,20 @@ def load_paper_dataset(directory: Path, *, source: str = "") -> Dataset:
     names = list(PAPER_FILES)
     _check_splits(train, tables[2], sources=(" + ".join(names[:2]), names[2]))
     hashes = {name: digest for name, (_, digest) in read.items()}
-    return Dataset(train=train, test=tables[2], source=source or "the paper's files", sha256=hashes)
+    return Dataset(
+        train=train,
+        test=tables[2],
+        source=source or "the paper's files",
+        sha256=hashes,
+        units=PAPER_UNITS,
+    )
 
 
 def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
     """Read a user's own simulations from two CSV files with a header.
 
-    The header must name the eight :data:`FEATURES` and :data:`LABEL`, each once;
+    The header must name the eight :data:`FEATURES` and :data:`LABEL`, each once,
+    a feature optionally with its unit (``sxx [MPa]``; the two files may not disagree);
     other columns are ignored. Every line must have one value per header column;
     the named columns must hold finite numbers, and :data:`LABEL` 0 or 1.
 
@@ -165,13 +176,24 @@ def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
     """
     paths = (Path(train_csv), Path(test_csv))
     raw = [read_bytes(path) for path in paths]
-    train, test = (_csv_table(path, data) for path, data in zip(paths, raw, strict=True))
+    (train, train_units), (test, test_units) = (
+        _csv_table(path, data) for path, data in zip(paths, raw, strict=True)
+    )
     _check_splits(train, test, sources=(str(paths[0]), str(paths[1])))
+    clash = next(
+        (f for f in train_units if test_units.get(f, train_units[f]) != train_units[f]), None
+    )
+    if clash is not None:
+        raise DataError(
+            f"{paths[1]}: the header gives {clash!r} in {test_units[clash]}, {paths[0]} in "
+            f"{train_units[clash]} (expected one unit per feature)"
+        )
     hashes = {
         path.name: hashlib.sha256(data).hexdigest() for path, data in zip(paths, raw, strict=True)
     }
     source = f"{paths[0].name}, {paths[1].name}"  # names only: a file is shared, paths are not
-    return Dataset(train=train, test=test, source=source, sha256=hashes)
+    units = test_units | train_units
+    return Dataset(train=train, test=test, source=source, sha256=hashes, units=units)
 
 
 def load_dataset(

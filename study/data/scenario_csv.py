@@ -10,7 +10,7 @@ command before anything is written.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import pandas as pd
 
 from study.data.dataset import LABEL, DataError
 from study.data.reader import parse_cell
+from study.data.units import split_unit
 
 __all__ = ["ScenarioChunk", "read_scenarios"]
 
@@ -46,9 +47,24 @@ class ScenarioChunk:
 
 
 def _header(
-    path: Path, line: int, names: list[str], features: Sequence[str], reserved: Sequence[str]
+    path: Path,
+    line: int,
+    names: list[str],
+    features: Sequence[str],
+    reserved: Sequence[str],
+    units: Mapping[str, str],
 ) -> list[str]:
-    names = [n.strip() for n in names]
+    split = [split_unit(path, line, n) for n in names]
+    for name, unit in split:
+        if name in features and unit and units.get(name) and unit != units[name]:
+            raise DataError(
+                f"{path}: line {line}, the header, gives {name!r} in {unit}, but the posterior "
+                f"file's training data is in {units[name]} (expected values in {units[name]})"
+            )
+    names = [
+        name if name in features else raw.strip()
+        for (name, _), raw in zip(split, names, strict=True)
+    ]
     wanted = f"expected a header naming {', '.join(features)} (and optionally {LABEL}), each once"
     missing = [f for f in features if f not in names]
     if missing:
@@ -124,6 +140,7 @@ def read_scenarios(
     chunk_rows: int = 2000,
     labels: bool = True,
     reserved: Sequence[str] = (),
+    units: Mapping[str, str] | None = None,
 ) -> Iterator[ScenarioChunk]:
     """Read a scenario CSV in chunks of ``chunk_rows`` rows, checking every cell.
 
@@ -139,6 +156,10 @@ def read_scenarios(
         Whether a ``label`` column is read as 0/1 outcomes; if not, it is kept as text.
     reserved : sequence of str
         Column names the caller's output writes itself: refused in the header.
+    units : mapping, optional
+        Each feature's unit in the posterior file: a header that names a feature with
+        another unit (``sxx [kPa]`` against MPa) is refused. A feature's column may be
+        named with its unit or without.
 
     Yields
     ------
@@ -165,7 +186,7 @@ def read_scenarios(
         first = next(rows, None)
         if first is None:
             raise DataError(f"{path}: empty file (expected a header naming {', '.join(features)})")
-        header = _header(path, first[0], first[1], features, reserved)
+        header = _header(path, first[0], first[1], features, reserved, units or {})
         label = LABEL if labels and LABEL in header else None
         start, batch = 0, []
         for numbered in rows:

@@ -1,0 +1,54 @@
+"""The unit of each feature, stored with the file, and the labels that show it.
+
+A file's ``constant_data`` carries a ``unit`` coordinate along ``feature`` (files
+written before it carry none): ``"MPa"``, ``"1"`` for a dimensionless feature, ``""``
+where the unit is unknown. Axes, tables and CSV headers label a feature
+``name [unit]`` (:func:`feature_labels`). A unit is untrusted text: the contract refuses
+one that does not match :data:`UNIT_PATTERN`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import xarray as xr
+
+__all__ = ["UNIT_PATTERN", "feature_labels", "feature_units", "labelled"]
+
+#: What a unit may be: at most 24 letters, digits, spaces or ``/ . * ^ ( ) · µ ° % + -``;
+#: nothing a figure would read as markup (``$``, backslashes).
+UNIT_PATTERN = re.compile(r"^[\w\s/.*^()·µ°%+-]{0,24}$")
+
+
+def feature_units(tree: xr.DataTree) -> dict[str, str]:
+    """Return each feature's unit as the file stores it (``""`` where it stores none)."""
+    data = tree["constant_data"]
+    features = [str(f) for f in data["feature"].values]
+    if "unit" not in data.coords:
+        return dict.fromkeys(features, "")
+    return dict(zip(features, (str(u) for u in data["unit"].values), strict=True))
+
+
+def labelled(name: str, unit: str) -> str:
+    """Label a feature with its unit: ``sxx [MPa]``, ``mud [–]`` (dimensionless), ``x``.
+
+    Examples
+    --------
+    >>> labelled("sxx", "MPa"), labelled("mud", "1"), labelled("x", "")
+    ('sxx [MPa]', 'mud [–]', 'x')
+    """
+    if not unit:
+        return name
+    return f"{name} [{'–' if unit == '1' else unit}]"
+
+
+def feature_labels(tree: xr.DataTree) -> dict[str, str]:
+    """Return each feature's label with its unit (:func:`labelled`), in the file's order.
+
+    Examples
+    --------
+    >>> from inference.testing import tiny_posterior_file
+    >>> list(feature_labels(tiny_posterior_file()).values())[:2]
+    ['x0', 'x1']
+    """
+    return {name: labelled(name, unit) for name, unit in feature_units(tree).items()}
