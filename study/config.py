@@ -185,7 +185,7 @@ class RunConfig(*_METHOD_OPTIONS, _RunOptions):
         >>> "advi_backend" in stored, "backend" in stored, "chains" in stored
         (True, False, False)
         >>> sorted(set(RunConfig().applying_to("nuts")) - set(stored))
-        ['backend', 'chains', 'nuts_init', 'target_accept', 'tune']
+        ['backend', 'chains', 'nuts_init', 'save_warmup', 'target_accept', 'tune']
         """
         backends = {m.backend_option for m in METHODS.values()} - {None}
         run = [f.name for f in fields(_RunOptions) if f.name not in backends]

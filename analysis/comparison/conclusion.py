@@ -172,8 +172,8 @@ def verdict_line(comparison: Comparison) -> str:
             + (f"; {unmeasured} not measurable from its chains" if unmeasured else "")
         )
     parts = [lead]
-    if comparison.elpd is not None:
-        elpd = comparison.elpd.table
+    elpd = None if comparison.elpd is None else comparison.elpd.table.dropna(subset=["elpd_diff"])
+    if elpd is not None and len(elpd) == 2:
         worse = elpd["elpd_diff"].idxmax()
         gap, se = elpd.loc[worse, "elpd_diff"], elpd.loc[worse, "elpd_diff_se"]
         if np.isfinite(gap) and np.isfinite(se) and gap > 2 * se > 0:

@@ -34,6 +34,10 @@ def chain_loo(loglik: xr.DataArray) -> list[ELPDDataLOO]:
     loglik : xarray.DataArray
         Each training row's log-likelihood per draw, dims ``(chain, draw, obs)``.
 
+    A chain that hardly moved (so few distinct values that no Pareto tail is left to
+    smooth: arviz-stats refuses it) gets plain importance-sampling LOO, with k̂ infinite
+    on every row: its estimate stands, marked unreliable.
+
     Returns
     -------
     list of arviz_stats.utils.ELPDDataLOO
@@ -52,11 +56,16 @@ def chain_loo(loglik: xr.DataArray) -> list[ELPDDataLOO]:
     results = []
     for c in range(loglik.sizes["chain"]):  # one chain at a time: a chain's memory at most
         chain = loglik.isel(chain=c).transpose("obs", "draw")
-        with warnings.catch_warnings():  # a chain's k-hat warnings are not the point here
-            warnings.simplefilter("ignore")
-            log_weights, khat = chain.azstats.psislw(r_eff=1.0, dim=["draw"])
         ll = chain.to_numpy()
-        elpd_i = logsumexp(log_weights.transpose("obs", "draw").to_numpy() + ll, axis=-1)
+        try:
+            with warnings.catch_warnings():  # a chain's k-hat warnings are not the point here
+                warnings.simplefilter("ignore")
+                log_weights, khat = chain.azstats.psislw(r_eff=1.0, dim=["draw"])
+            log_weights = log_weights.transpose("obs", "draw").to_numpy()
+        except ValueError:  # a chain that hardly moved: repeated values leave no Pareto tail
+            log_weights = -ll - logsumexp(-ll, axis=-1, keepdims=True)  # plain IS-LOO
+            khat = xr.DataArray(np.full(ll.shape[0], np.inf), dims="obs")  # not reliable
+        elpd_i = logsumexp(log_weights + ll, axis=-1)
         p_loo_i = logsumexp(ll, b=1 / draws, axis=-1) - elpd_i
         elpd, se, p, _ = array_stats.loo_summary(elpd_i, p_loo_i)
         results.append(

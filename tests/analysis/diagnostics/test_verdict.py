@@ -64,3 +64,17 @@ def test_particles_still_moving_lead_before_the_missing_density():
     assert not ok and text.startswith("Not trustworthy: SVGD's particles were STILL MOVING")
     assert "Also: SVGD's particles have no density" in text
     assert text.index("STILL MOVING") < text.index("no density")
+
+
+def test_a_chain_that_did_not_move_still_gets_a_stacking_weight():
+    """Repeated values leave PSIS no tail: the chain gets plain IS-LOO, marked unreliable."""
+    from analysis.diagnostics.stacking import chain_loo, stacking_weights
+
+    ll = np.random.default_rng(3).normal(-0.3, 0.05, (2, 40, 12))
+    ll[1] = ll[1, :1]  # chain 1 stuck at its first draw
+    loglik = xr.DataArray(ll, dims=("chain", "draw", "obs"))
+    stuck = chain_loo(loglik)[1]
+    assert stuck.warning and np.isinf(stuck.pareto_k).all()
+    np.testing.assert_allclose(stuck.elpd_i, ll[1, 0])  # a point mass predicts its own value
+    weights = stacking_weights(loglik)
+    assert abs(weights.sum() - 1) < 1e-9

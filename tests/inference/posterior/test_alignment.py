@@ -44,7 +44,7 @@ def test_a_relabelled_chain_is_stored_with_its_permutation():
 def test_the_readme_snippet_reproduces_the_reports_aligned_w0_means(tmp_path):
     path = storage.save(_relabelled(), tmp_path / "nuts.nc")
     code = _snippet()
-    assert len(code.strip().splitlines()) <= 5
+    assert len([line for line in code.splitlines() if line.strip()]) <= 5
     shown = {}
     code = code.replace('"out/nuts.nc"', repr(str(path))).replace("print(", "shown['w0'] = (")
     exec(compile(code, "README.md", "exec"), {"shown": shown})
