@@ -14,6 +14,7 @@ import pandas as pd
 from analysis.comparison.jackknife import Z95
 from analysis.comparison.pairwise import NUMBERS, PAIRWISE
 from analysis.comparison.two_files import Comparison
+from analysis.diagnostics.approximation import KHAT_MAX
 
 __all__ = ["conclusion", "headline", "verdict_line"]
 
@@ -174,11 +175,14 @@ def verdict_line(comparison: Comparison) -> str:
     parts = [lead]
     elpd = None if comparison.elpd is None else comparison.elpd.table.dropna(subset=["elpd_diff"])
     if elpd is not None and len(elpd) == 2:
-        worse = elpd["elpd_diff"].idxmax()
-        gap, se = elpd.loc[worse, "elpd_diff"], elpd.loc[worse, "elpd_diff_se"]
+        better, worse = elpd["elpd_loo"].idxmax(), elpd["elpd_loo"].idxmin()
+        gap, se = abs(elpd.loc[worse, "elpd_diff"]), elpd.loc[worse, "elpd_diff_se"]
         if np.isfinite(gap) and np.isfinite(se) and gap > 2 * se > 0:
-            better = elpd["elpd_diff"].idxmin()
-            parts.append(f"elpd-LOO favours {better} by {gap:.1f} ± {se:.1f}")
+            reliable = bool((elpd["elpd_loo_khat"] <= KHAT_MAX).all())
+            parts.append(
+                f"elpd-LOO favours {better} by {gap:.1f} ± {se:.1f}"
+                + ("" if reliable else f" (Pareto k̂ above {KHAT_MAX}: not reliable)")
+            )
     parts.append(f"test accuracy {m.loc['accuracy', a]:.4f} against {m.loc['accuracy', b]:.4f}")
     return "; ".join(parts) + "."
 
