@@ -114,7 +114,10 @@ def _pymc_info_off() -> Iterator[None]:
 
 
 def _expected_config(task: Task, config: RunConfig) -> dict:
-    return dataclasses.replace(config, seed=task.seed).as_dict() | {"method": task.method}
+    """The options that shape the task's fit: another method's (an older file lists them
+    all) cannot make its file another fit."""
+    own = dataclasses.replace(config, seed=task.seed).applying_to(task.method)
+    return own | {"method": task.method}
 
 
 def _recorded(stored: dict) -> dict:
@@ -134,8 +137,9 @@ def finished_row(path: Path, task: Task, config: RunConfig) -> dict | None:
     """Return the summary row of a task already done; None if its file is missing or bad.
 
     The file's stored configuration is read through :meth:`RunConfig.from_stored` and
-    compared, option by option, with the task's; an option the file does not record (a
-    file of an earlier version) is not compared.
+    compared, option by option, with the options that apply to the task's method
+    (:meth:`RunConfig.applying_to`); an option the file does not record (a file of an
+    earlier version) is not compared, nor one of another method that it does.
 
     Raises
     ------

@@ -2,6 +2,7 @@
 
 import argparse
 import dataclasses
+import json
 import logging
 import shutil
 import socket
@@ -192,6 +193,28 @@ def test_rerun_skips_finished_tasks(first_sweep, client, dataset, caplog):
     assert "4 of 4 tasks already done" in caplog.text
     assert {f: f.stat().st_mtime_ns for f in files} == stamps
     pd.testing.assert_frame_equal(again.table, first.table)
+
+
+def test_a_sweep_resumes_over_files_written_before_issue_29(first_sweep, client, dataset, tmp_path):
+    """A file without the per-row groups, the alignment and units, with every option in its
+    config, counts as done: it is not fitted again."""
+    _, out = first_sweep
+    for path in out.glob("*-seed*-n*.nc"):
+        tree = storage.load(path)
+        if path.name.startswith("advi-"):
+            for group in ("log_likelihood", "posterior_predictive", "hidden_alignment"):
+                del tree[group]
+            tree["constant_data"] = (
+                tree["constant_data"].to_dataset().drop_vars("unit", errors="ignore")
+            )
+            every = json.loads(tree.attrs["config"]) | {"chains": CONFIG.chains, "tune": 20}
+            tree.attrs["config"] = json.dumps(every | {"data_source": "/home/someone/data"})
+        storage.save(tree, tmp_path / path.name)
+    stamps = {f: f.stat().st_mtime_ns for f in tmp_path.glob("*.nc")}
+    tasks = plan(methods=("advi", "nuts"), seeds=(0,), train_sizes=SIZES)
+    again = run_sweep(tasks, dataset, CONFIG, out=tmp_path, client=client)
+    assert again.resumed == 4 and again.failed == 0
+    assert {f: f.stat().st_mtime_ns for f in stamps} == stamps
 
 
 def test_rerun_with_other_settings_is_refused(first_sweep, client, dataset):
