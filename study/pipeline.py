@@ -30,7 +30,7 @@ from inference.posterior.assemble import assemble
 from inference.posterior.contract import MAX_DATA_BYTES, over_cap
 from inference.posterior.pointwise import pointwise_groups
 from study.config import ConfigError, RunConfig
-from study.data.dataset import FEATURES, Dataset
+from study.data.dataset import Dataset
 from study.data.preprocess import prepare
 from study.reporting import write_report
 
@@ -132,7 +132,7 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
     ...
     study.config.ConfigError: nuts: ... more than the 536,870,912 ... (fewer --draws or --chains)
     """
-    sizes = {"feature": len(FEATURES), "hidden": config.hidden}
+    sizes = {"feature": len(dataset.features), "hidden": config.hidden}
     params = sum(math.prod(sizes[d] for d in dims) for dims in PARAM_DIMS.values())
     rows = len(dataset.train) + len(dataset.test)
     values = (
@@ -143,7 +143,7 @@ def check_file_size(method: str, dataset: Dataset, config: RunConfig) -> None:
             + (len(dataset.train) if config.pointwise == "store" else 0),
         )
         + config.prior_draws * params
-        + rows * (len(FEATURES) + 2)
+        + rows * (len(dataset.features) + 2)
         + 3 * config.prior_draws
         + 2 * rows  # coordinates
     )

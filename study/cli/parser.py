@@ -49,10 +49,32 @@ def _add_data_options(parser: argparse.ArgumentParser, *, csv: bool = True) -> N
     parser.add_argument(
         "--train-csv",
         type=Path,
-        help="your own training simulations: CSV with a header naming the 8 "
-        "features and 'label' (give --test-csv too)",
+        help="your own training simulations: CSV with a header naming the features "
+        "(optionally 'name [unit]') and the 0/1 label (give --test-csv too)",
     )
     parser.add_argument("--test-csv", type=Path, help="your own test simulations, same format")
+    parser.add_argument(
+        "--label",
+        default="label",
+        help="with your CSV files: the 0/1 label column (default: label)",
+    )
+    parser.add_argument(
+        "--features",
+        type=_names,
+        help="with your CSV files: the feature columns, comma-separated, in the order the "
+        "network takes them (default: the paper's eight if the header names them all, "
+        "else every column but the label)",
+    )
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """Parse ``--features``: column names, comma-separated, each once."""
+    names = tuple(name.strip() for name in text.split(","))
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names an empty column")
+    if len(set(names)) < len(names):
+        raise argparse.ArgumentTypeError(f"{text!r} names a column twice")
+    return names
 
 
 def _run_methods(text: str) -> list[str]:

@@ -41,7 +41,7 @@ class Dataset:
     Attributes
     ----------
     train, test : pandas.DataFrame
-        Columns :data:`FEATURES` then :data:`LABEL` (0/1 integers).
+        Columns ``features`` then :data:`LABEL` (0/1 integers).
     source : str
         What was read, by file names only (no path of this machine): it is stored in
         every posterior file, which gets shared.
@@ -50,6 +50,9 @@ class Dataset:
     units : dict of str to str
         Feature to unit (``"1"``: dimensionless; a feature not named: unknown), stored
         in every posterior file (:mod:`study.data.units`).
+    features : tuple of str
+        The inputs, in the order the network takes them: the paper's :data:`FEATURES`,
+        or a user's campaign's (:func:`study.data.reader.load_csv_dataset`).
     """
 
     train: pd.DataFrame
@@ -57,6 +60,7 @@ class Dataset:
     source: str
     sha256: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    features: tuple[str, ...] = FEATURES
 
 
 def read_bytes(path: Path) -> bytes:

@@ -168,7 +168,8 @@ def prepare(
     >>> bool(upsampled.X.shape[0] <= 60)  # rows never drawn are dropped
     True
     """
-    X = dataset.train[list(FEATURES)].to_numpy(dtype=float)
+    features = list(dataset.features)
+    X = dataset.train[features].to_numpy(dtype=float)
     y = dataset.train[LABEL].to_numpy(dtype=np.int64)
     weight = balance_weights(y, balance=balance, random_state=random_state)
     keep = weight > 0
@@ -179,8 +180,9 @@ def prepare(
         X=scaler.transform(X[keep]),
         y=y[keep],
         weight=weight[keep],
-        X_test=scaler.transform(dataset.test[list(FEATURES)].to_numpy(dtype=float)),
+        X_test=scaler.transform(dataset.test[features].to_numpy(dtype=float)),
         y_test=dataset.test[LABEL].to_numpy(dtype=np.int64),
         x_mean=scaler.mean_,
         x_std=scaler.scale_,
+        features=tuple(features),
     )

@@ -15,6 +15,8 @@ import io
 import logging
 import math
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -45,17 +47,24 @@ def _decoded(path: Path, data: bytes) -> str:
         ) from None
 
 
-def parse_cell(path: Path, line: int, column: str, text: str) -> float:
-    """Parse one cell: a finite number, and 0 or 1 in the label column."""
+def parse_cell(
+    path: Path, line: int, column: str, text: str, *, label: bool | None = None, hint: str = ""
+) -> float:
+    """Parse one cell: a finite number, and 0 or 1 in the label column.
+
+    ``label``: whether the column is the label (default: it is named :data:`LABEL`);
+    ``hint``: added to the message of a cell that is not a number.
+    """
+    is_label = column == LABEL if label is None else label
     cell = text.strip()
     try:
         value = float(cell) if cell and "_" not in cell else None
     except ValueError:
         value = None
-    if value is not None and math.isfinite(value) and (column != LABEL or value in (0.0, 1.0)):
+    if value is not None and math.isfinite(value) and (not is_label or value in (0.0, 1.0)):
         return value  # the common case: no message to build
     where = f"{path}: line {line}, column {column!r}: value {_shown(text)}"
-    expected = _EXPECTED.get(column, "a finite number")
+    expected = _EXPECTED[LABEL] if is_label else "a finite number" + hint
     if value is None:
         raise DataError(f"{where} is not a number (expected {expected})")
     if not math.isfinite(value):
@@ -63,9 +72,21 @@ def parse_cell(path: Path, line: int, column: str, text: str) -> float:
     raise DataError(f"{where} is not 0 or 1 (expected {expected})")
 
 
-def _table(path: Path, rows: list[tuple[int, list[str]]], header: list[str]) -> pd.DataFrame:
-    """Check every row's length and every cell of :data:`COLUMNS`; return those columns."""
-    where = {name: header.index(name) for name in COLUMNS}
+def _table(
+    path: Path,
+    rows: list[tuple[int, list[str]]],
+    header: list[str],
+    *,
+    features: Sequence[str] = FEATURES,
+    label: str = LABEL,
+    hint: str = "",
+) -> pd.DataFrame:
+    """Check every row's length and every cell of the features and the label; return them.
+
+    The label column is returned as :data:`LABEL` (0/1 integers), the features by name.
+    """
+    columns = (*features, label)
+    where = {name: header.index(name) for name in columns}
     values = []
     for line, row in rows:
         if len(row) != len(header):
@@ -73,10 +94,15 @@ def _table(path: Path, rows: list[tuple[int, list[str]]], header: list[str]) -> 
                 f"{path}: line {line} has {len(row)} values "
                 f"(expected {len(header)}, one per column of the header)"
             )
-        values.append([parse_cell(path, line, name, row[where[name]]) for name in COLUMNS])
+        values.append(
+            [
+                parse_cell(path, line, name, row[where[name]], label=name == label, hint=hint)
+                for name in columns
+            ]
+        )
     if not values:
         raise DataError(f"{path}: no data rows (expected one line per simulation)")
-    return pd.DataFrame(values, columns=list(COLUMNS)).astype({LABEL: "int64"})
+    return pd.DataFrame(values, columns=[*features, LABEL]).astype({LABEL: "int64"})
 
 
 def _paper_table(path: Path, data: bytes) -> pd.DataFrame:
@@ -86,26 +112,61 @@ def _paper_table(path: Path, data: bytes) -> pd.DataFrame:
     return _table(path, rows, list(COLUMNS))
 
 
-def _csv_header(path: Path, line: int, header: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Return the header's column names (units split off: ``sxx [MPa]``) and units."""
+@dataclass(frozen=True)
+class _Header:
+    """A CSV header read: column names (units split off), the features chosen, units."""
+
+    names: list[str]
+    features: tuple[str, ...]
+    units: dict[str, str]
+    chosen: bool  # the features were named (--features, or the paper's eight)
+
+
+def _csv_header(
+    path: Path, line: int, header: list[str], *, label: str, features: Sequence[str] | None
+) -> _Header:
+    """Read a header: its names (``sxx [MPa]`` gives ``sxx`` and its unit) and the features.
+
+    The features are ``features`` if given; else the paper's eight if the header names them
+    all; else every column but the label.
+    """
     split = [split_unit(path, line, cell) for cell in header]
     names = [name for name, _ in split]
-    wanted = f"expected a header naming {', '.join(COLUMNS)}, each once"
-    missing = [name for name in COLUMNS if name not in names]
+    if label not in names:
+        raise DataError(
+            f"{path}: line {line}, the header, has no label column {label!r} (expected the "
+            "0/1 outcome of each simulation; name it with --label)"
+        )
+    if features is not None:
+        chosen, named = tuple(features), True
+    elif all(name in names for name in FEATURES):
+        chosen, named = FEATURES, True
+    else:
+        chosen, named = tuple(n for n in names if n != label), False
+    wanted = f"expected a header naming {', '.join((*chosen, label))}, each once"
+    missing = [name for name in chosen if name not in names]
     if missing:
         shown = ", ".join(repr(m) for m in missing)
-        raise DataError(f"{path}: line {line}, the header, is missing column(s) {shown} ({wanted})")
-    repeated = next((name for name in COLUMNS if names.count(name) > 1), None)
+        how = " (from --features)" if features is not None else ""
+        raise DataError(
+            f"{path}: line {line}, the header, is missing column(s) {shown}{how} ({wanted})"
+        )
+    repeated = next((name for name in (*chosen, label) if names.count(name) > 1), None)
     if repeated is not None:
         raise DataError(
             f"{path}: line {line}, the header, names column {repeated!r} "
             f"{names.count(repeated)} times ({wanted})"
         )
-    return names, {name: unit for name, unit in split if name in FEATURES and unit}
+    if label in chosen:
+        raise DataError(f"{path}: --features names the label column {label!r} (expected inputs)")
+    units = {name: unit for name, unit in split if name in chosen and unit}
+    return _Header(names, chosen, units, named)
 
 
-def _csv_table(path: Path, data: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Parse a user's CSV file: a header line, then one line per simulation; and its units."""
+def _csv_table(
+    path: Path, data: bytes, *, label: str = LABEL, features: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, _Header]:
+    """Parse a user's CSV file: a header line, then one line per simulation; and its header."""
     reader = csv.reader(io.StringIO(_decoded(path, data), newline=""))
     try:
         rows = [(reader.line_num, row) for row in reader if row]
@@ -114,16 +175,35 @@ def _csv_table(path: Path, data: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
     if not rows:
         raise DataError(f"{path}: empty file (expected a header naming {', '.join(COLUMNS)})")
     (line, header), body = rows[0], rows[1:]
-    names, units = _csv_header(path, line, header)
-    return _table(path, body, names), units
+    read = _csv_header(path, line, header, label=label, features=features)
+    hint = (
+        ""
+        if read.chosen
+        else "; every column but the label is read as a feature: choose the numeric ones with "
+        "--features, and encode a categorical input as numbers"
+    )
+    table = _table(path, body, read.names, features=read.features, label=label, hint=hint)
+    return table, read
 
 
-def _check_splits(train: pd.DataFrame, test: pd.DataFrame, *, sources: tuple[str, str]) -> None:
-    """Refuse a training set too small to fit, and a split with one class only."""
-    if len(train) < len(FEATURES):
+def _check_splits(
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    sources: tuple[str, str],
+    features: Sequence[str] = FEATURES,
+) -> None:
+    """Refuse a training set too small to fit, a constant feature, a split with one class."""
+    if len(train) < len(features):
         raise DataError(
-            f"{sources[0]}: {len(train)} training rows, fewer than the {len(FEATURES)} "
-            f"features (expected at least {len(FEATURES)} rows)"
+            f"{sources[0]}: {len(train)} training rows, fewer than the {len(features)} "
+            f"features (expected at least {len(features)} rows)"
+        )
+    constant = next((f for f in features if train[f].nunique() < 2), None)
+    if constant is not None:
+        raise DataError(
+            f"{sources[0]}: column {constant!r} holds {train[constant].iloc[0]:g} in every "
+            "training row (expected a feature that varies; leave it out with --features)"
         )
     for frame, split, source in zip((train, test), ("training", "test"), sources, strict=True):
         labels = frame[LABEL].unique()
@@ -161,13 +241,21 @@ def load_paper_dataset(directory: Path, *, source: str = "") -> Dataset:
     )
 
 
-def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
+def load_csv_dataset(
+    train_csv: Path,
+    test_csv: Path,
+    *,
+    label: str = LABEL,
+    features: Sequence[str] | None = None,
+) -> Dataset:
     """Read a user's own simulations from two CSV files with a header.
 
-    The header must name the eight :data:`FEATURES` and :data:`LABEL`, each once,
-    a feature optionally with its unit (``sxx [MPa]``; the two files may not disagree);
-    other columns are ignored. Every line must have one value per header column;
-    the named columns must hold finite numbers, and :data:`LABEL` 0 or 1.
+    The header names the ``label`` column (0/1) and the features: ``features`` in that
+    order if given; else the paper's eight :data:`FEATURES` if it names them all (other
+    columns ignored); else every other column, in the header's order. A feature may carry
+    its unit (``sxx [MPa]``; the two files may not disagree). The test file must name the
+    training file's features. Every line must have one value per header column; the
+    features must hold finite numbers, and vary; the label 0 or 1, both in each file.
 
     Raises
     ------
@@ -176,10 +264,11 @@ def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
     """
     paths = (Path(train_csv), Path(test_csv))
     raw = [read_bytes(path) for path in paths]
-    (train, train_units), (test, test_units) = (
-        _csv_table(path, data) for path, data in zip(paths, raw, strict=True)
-    )
-    _check_splits(train, test, sources=(str(paths[0]), str(paths[1])))
+    train, read = _csv_table(paths[0], raw[0], label=label, features=features)
+    test, test_read = _csv_table(paths[1], raw[1], label=label, features=read.features)
+    train_units, test_units = read.units, test_read.units
+    _check_names(paths[0], read.features)
+    _check_splits(train, test, sources=(str(paths[0]), str(paths[1])), features=read.features)
     clash = next(
         (f for f in train_units if test_units.get(f, train_units[f]) != train_units[f]), None
     )
@@ -193,7 +282,27 @@ def load_csv_dataset(train_csv: Path, test_csv: Path) -> Dataset:
     }
     source = f"{paths[0].name}, {paths[1].name}"  # names only: a file is shared, paths are not
     units = test_units | train_units
-    return Dataset(train=train, test=test, source=source, sha256=hashes, units=units)
+    logger.info("features: %s; label: %s", ", ".join(read.features), label)
+    return Dataset(
+        train=train,
+        test=test,
+        source=source,
+        sha256=hashes,
+        units=units,
+        features=read.features,
+    )
+
+
+def _check_names(path: Path, features: Sequence[str]) -> None:
+    """Refuse a feature named like a column that ``predict`` and ``next`` write."""
+    from study.predict_next import RESERVED  # the outputs' own columns
+
+    clash = next((f for f in features if f in RESERVED or f == LABEL), None)
+    if clash is not None:
+        raise DataError(
+            f"{path}: the header names a feature {clash!r}, a column that predict and next "
+            "write themselves (expected another name: rename the column)"
+        )
 
 
 def load_dataset(
@@ -202,6 +311,8 @@ def load_dataset(
     train_csv: str | os.PathLike | None = None,
     test_csv: str | os.PathLike | None = None,
     download: bool = True,
+    label: str = LABEL,
+    features: Sequence[str] | None = None,
 ) -> Dataset:
     """Load the study's data from wherever the rules say it is.
 
@@ -213,6 +324,9 @@ def load_dataset(
         A user's own simulations; both or neither.
     download : bool
         Whether an empty per-user cache may be filled from the network.
+    label, features : optional
+        A user's label column and features (:func:`load_csv_dataset`); the paper's data
+        takes neither.
 
     Returns
     -------
@@ -237,7 +351,9 @@ def load_dataset(
     if (train_csv is None) != (test_csv is None):
         raise DataError("give both a training CSV and a test CSV, or neither")
     if train_csv is not None:
-        return load_csv_dataset(Path(train_csv), Path(test_csv))
+        return load_csv_dataset(Path(train_csv), Path(test_csv), label=label, features=features)
+    if label != LABEL or features is not None:
+        raise DataError("--label and --features choose columns of your own CSV files")
     directory, how = locate_data_dir(data_dir)
     if how == "cache" and download:
         logger.info("fetching the paper's data into %s", directory)

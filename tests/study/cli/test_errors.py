@@ -87,8 +87,8 @@ def _cases(train: pd.DataFrame) -> dict:
             ["line 3 has 8 values", "expected 9"],
         ),
         "missing column": (
-            _csv_text(train.drop(columns="mud")),
-            ["line 1", "missing column(s) 'mud'", "expected a header naming"],
+            _csv_text(train.drop(columns="label")),
+            ["line 1", "has no label column 'label'", "--label"],
         ),
         "duplicated column": (
             _csv_text(pd.concat([train, train[["sxx"]]], axis=1)),

@@ -122,7 +122,7 @@ def test_users_csv_files_are_read_with_extra_columns_ignored(synthetic, tmp_path
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda f: f.drop(columns="mud"), "missing column"),
+        (lambda f: f.drop(columns="label"), "no label column"),
         (lambda f: f.assign(label=2), "is not 0 or 1"),
         (lambda f: f.assign(dc="a lot"), "is not a number"),
     ],
@@ -137,3 +137,14 @@ def test_bad_csv_is_refused(synthetic, tmp_path, change, message):
 def test_csv_needs_both_files(tmp_path):
     with pytest.raises(DataError, match="both"):
         load_dataset(train_csv=tmp_path / "train.csv")
+
+
+def test_a_header_without_all_eight_takes_its_own_features(synthetic, tmp_path):
+    """Seven of the paper's eight: a campaign of seven; a test file must name all seven."""
+    train = _write_csv(tmp_path / "train.csv", synthetic.train.drop(columns="mud"))
+    test = _write_csv(tmp_path / "test.csv", synthetic.test.drop(columns="mud"))
+    data = load_csv_dataset(train, test)
+    assert data.features == tuple(f for f in FEATURES if f != "mud")
+    short = _write_csv(tmp_path / "short.csv", synthetic.test.drop(columns=["mud", "dc"]))
+    with pytest.raises(DataError, match=r"missing column.*'dc'"):
+        load_csv_dataset(train, short)
