@@ -47,7 +47,7 @@ def interval() -> float:
         seconds = float(os.environ.get(ENV, _DEFAULT))
     except ValueError:
         return _DEFAULT
-    return seconds if seconds >= 0 else _DEFAULT
+    return seconds if 0 <= seconds <= 86_400 else _DEFAULT  # a thread's wait takes a day at most
 
 
 class Status:

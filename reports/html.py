@@ -16,6 +16,7 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from common.atomic import atomic_write
 
@@ -29,7 +30,13 @@ ENV = jinja2.Environment(
 
 
 def figure_uri(fig: Figure) -> str:
-    """Encode a figure as an SVG ``data:`` URI."""
+    """Encode a figure as an SVG ``data:`` URI.
+
+    Every text is drawn literally: a ``$`` in a feature name from a user's header or a
+    shared file is not matplotlib's mathtext (which could fail to parse, or draw markup).
+    """
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg")
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -134,11 +134,17 @@ def answers_context(result: FileAnalysis) -> dict:
     """Lay out the response curves, maps and next simulations of one run."""
     answers = result.answers
     names = feature_labels(result.tree)
-    maps = response.response_maps(
-        answers.maps, training=answers.training, labels=answers.labels, names=names
+    maps = (
+        figure_uri(
+            response.response_maps(
+                answers.maps, training=answers.training, labels=answers.labels, names=names
+            )
+        )
+        if answers.maps  # none with a single feature
+        else None
     )
     return {
-        "figures": response_figures({result.method: result}) | {"maps": figure_uri(maps)},
+        "figures": response_figures({result.method: result}) | {"maps": maps},
         "lead": answers.lead,
         "effects": table(answers.effects.rename(index=names), digits=3),
         "correlated": table(answers.correlated, digits=2) if len(answers.correlated) else None,

@@ -89,6 +89,11 @@ def _chunk_rows(trees: Sequence[xr.DataTree]) -> int:
 def _check_features(trees: Sequence[xr.DataTree], names: Sequence[str]) -> list[str]:
     features = feature_names(trees[0])
     for tree, name in zip(trees[1:], names[1:], strict=True):
+        if feature_units(tree) != feature_units(trees[0]) and feature_names(tree) == features:
+            raise DataError(
+                f"{name} gives its features other units than {names[0]} (expected files of "
+                "the same features in the same units)"
+            )
         if feature_names(tree) != features:
             raise DataError(
                 f"{name} names features {', '.join(feature_names(tree))}, but {names[0]} "

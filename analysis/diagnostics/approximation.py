@@ -156,9 +156,9 @@ def advi_verdict(khat: float, converged: bool | None) -> tuple[bool, str]:
     findings = [quality]
     if converged is not None:
         findings.append(
-            Finding("holds", "Its loss", "converged")
+            Finding("holds", "The approximation's loss", "converged")
             if converged
-            else Finding("caution", "Its loss", "had NOT converged at max_steps")
+            else Finding("caution", "The approximation's loss", "had NOT converged at max_steps")
         )
     return converged is not False and khat <= KHAT_MAX, words(findings)
 

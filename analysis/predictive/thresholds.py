@@ -81,6 +81,8 @@ def _training_rows(tree: xr.DataTree) -> str:
     """Name the training rows as the file's fit counted them (its ``balance``)."""
     config = json.loads(tree.attrs.get("config", "{}"))
     balance = config.get("balance", "upsample")  # files from before the option were upsampled
+    if not isinstance(balance, str):  # untrusted: a file's config is data
+        balance = None
     return {
         "weight": "the training rows, each propagating simulation weighted as in the fit",
         "upsample": "the upsampled training rows (each counted as often as it was drawn)",

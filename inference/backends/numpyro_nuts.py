@@ -45,8 +45,10 @@ def _reporting_nuts(status: progress.Status, *, tune: int, draws: int):
     import jax
     from numpyro.infer import NUTS
 
+    furthest = [0]
+
     def report(i, diverging):
-        i = int(i)
+        furthest[0] = i = max(furthest[0], int(i))  # chains report in any order
         stage = f"warm-up {i} of {tune}" if i <= tune else f"draw {i - tune} of {draws}"
         status.set(furthest_chain_at=stage)
         if diverging and i > tune:

@@ -236,7 +236,15 @@ def _check_ranges(tree: xr.DataTree) -> None:
                 "posterior_predictive/y holds values other than 0 and 1 (expected labels)"
             )
     if ALIGNMENT in tree.children:
-        permutation = tree[ALIGNMENT]["permutation"].to_numpy()
+        stored = tree[ALIGNMENT]["permutation"]
+        if "chain" in stored.coords and not np.array_equal(
+            stored["chain"].to_numpy(), tree["posterior"]["chain"].to_numpy()
+        ):
+            raise PosteriorFileError(
+                f"{ALIGNMENT} labels its chains otherwise than posterior (expected the same "
+                "chain labels)"
+            )
+        permutation = stored.to_numpy()
         units = np.arange(permutation.shape[1])
         if permutation.dtype.kind not in "iu" or (np.sort(permutation, axis=1) != units).any():
             raise PosteriorFileError(
@@ -285,7 +293,7 @@ def _check_units(tree: xr.DataTree) -> None:
     unit = data["unit"]
     if unit.dims != ("feature",) or unit.dtype.kind not in "OU":
         raise PosteriorFileError("constant_data/unit is not text along 'feature'")
-    bad = next((str(u) for u in unit.values if not UNIT_PATTERN.match(str(u))), None)
+    bad = next((str(u) for u in unit.values if not UNIT_PATTERN.fullmatch(str(u))), None)
     if bad is not None or not all(isinstance(u, str) for u in unit.values.tolist()):
         raise PosteriorFileError(
             f"constant_data/unit holds {bad!r:.40} (expected units of at most 24 letters, "

@@ -15,9 +15,10 @@ import xarray as xr
 
 __all__ = ["UNIT_PATTERN", "feature_labels", "feature_units", "labelled"]
 
-#: What a unit may be: at most 24 letters, digits, spaces or ``/ . * ^ ( ) · µ ° % + -``;
-#: nothing a figure would read as markup (``$``, backslashes).
-UNIT_PATTERN = re.compile(r"^[\w\s/.*^()·µ°%+-]{0,24}$")
+#: What a unit may be (the whole of it: ``UNIT_PATTERN.fullmatch``): at most 24 letters,
+#: digits, spaces or ``/ . * ^ ( ) · µ ° % + -``; no line break, nothing a figure would
+#: read as markup (``$``, backslashes).
+UNIT_PATTERN = re.compile(r"[\w /.*^()·µ°%+-]{0,24}")
 
 
 def feature_units(tree: xr.DataTree) -> dict[str, str]:

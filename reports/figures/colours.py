@@ -2,8 +2,8 @@
 
 Okabe & Ito's colour-blind-safe palette, assigned in the order of the method table, so
 that ADVI is orange and NUTS black wherever they appear. A run labelled ``"nuts (A)"``
-(two files of one method) takes its method's colour; a name outside the table takes
-the palette's remaining colours in turn.
+(two files of one method) takes its method's colour and ``"nuts (B)"`` another; a name
+outside the table takes a palette colour picked from its name.
 """
 
 from __future__ import annotations
@@ -34,10 +34,11 @@ def method_colour(label: str) -> str:
     --------
     >>> method_colour("advi"), method_colour("nuts (B)")
     ('#E69F00', '#000000')
-    >>> method_colour("advi") == method_colour("advi (A)")
+    >>> method_colour("advi") == method_colour("advi (A)") != method_colour("advi (B)")
     True
     """
-    name = label.split(" (")[0]
-    if name in _BY_METHOD:
-        return _BY_METHOD[name]
-    return _PALETTE[sum(map(ord, name)) % len(_PALETTE)]
+    name, _, run = label.partition(" (")
+    colour = _BY_METHOD.get(name) or _PALETTE[sum(map(ord, name)) % len(_PALETTE)]
+    if run == "B)":  # two files of one method: B takes the palette's colour four on
+        colour = _PALETTE[(_PALETTE.index(colour) + 4) % len(_PALETTE)]
+    return colour

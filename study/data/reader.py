@@ -143,6 +143,13 @@ def _csv_header(
         chosen, named = FEATURES, True
     else:
         chosen, named = tuple(n for n in names if n != label), False
+        unnamed = next((k for k, n in enumerate(names) if not n or n.startswith("Unnamed:")), None)
+        if unnamed is not None:
+            raise DataError(
+                f"{path}: line {line}, the header, gives column {unnamed + 1} no name (expected "
+                "a name for every feature; an index column written by pandas has none: leave "
+                "it out with --features or write the CSV with index=False)"
+            )
     wanted = f"expected a header naming {', '.join((*chosen, label))}, each once"
     missing = [name for name in chosen if name not in names]
     if missing:

@@ -54,7 +54,7 @@ def split_unit(path: Path | str, line: int, header: str) -> tuple[str, str]:
         return text, ""
     name, unit = found["name"].strip(), found["unit"].strip()
     unit = "1" if unit in DIMENSIONLESS else unit
-    if not UNIT_PATTERN.match(unit):
+    if not UNIT_PATTERN.fullmatch(unit):
         raise DataError(
             f"{path}: line {line}, the header, gives column {name!r} the unit {unit[:30]!r} "
             "(expected a unit of at most 24 letters, digits, spaces or / . * ^ ( ) - +, "

@@ -113,7 +113,9 @@ def run_sweep(
     start = time.perf_counter()
     config, runtime = resolve_runtime(config, cores=1)
     out.mkdir(parents=True, exist_ok=True)
-    rows = {t: finished_row(out / f"{t.name}.nc", t, config) for t in tasks}
+    rows = {
+        t: finished_row(out / f"{t.name}.nc", t, config, features=dataset.features) for t in tasks
+    }
     todo = [t for t, row in rows.items() if row is None]
     resumed = len(tasks) - len(todo)
     n_workers = workers(client)

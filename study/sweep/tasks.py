@@ -133,13 +133,16 @@ def _recorded(stored: dict) -> dict:
     return stored
 
 
-def finished_row(path: Path, task: Task, config: RunConfig) -> dict | None:
+def finished_row(
+    path: Path, task: Task, config: RunConfig, *, features: tuple[str, ...] | None = None
+) -> dict | None:
     """Return the summary row of a task already done; None if its file is missing or bad.
 
     The file's stored configuration is read through :meth:`RunConfig.from_stored` and
     compared, option by option, with the options that apply to the task's method
     (:meth:`RunConfig.applying_to`); an option the file does not record (a file of an
-    earlier version) is not compared, nor one of another method that it does.
+    earlier version) is not compared, nor one of another method that it does. With
+    ``features``, the file's features must be those, in that order.
 
     Raises
     ------
@@ -163,6 +166,9 @@ def finished_row(path: Path, task: Task, config: RunConfig) -> dict | None:
     differ = sorted(k for k, v in expected.items() if k in stored and stored[k] != v)
     if tree.attrs.get(TRAIN_SIZE_ATTR) != task.train_size:
         differ.append(TRAIN_SIZE_ATTR)
+    stored_features = tuple(str(f) for f in tree["constant_data"]["feature"].values)
+    if features is not None and stored_features != tuple(features):
+        differ.append("features")
     if differ:
         raise SweepError(
             f"{path} was fit with other settings ({', '.join(differ)} differ); "

@@ -54,9 +54,9 @@ def test_one_chain_is_not_measurable():
 def test_an_approximation_far_from_the_posterior_leads_before_its_converged_loss():
     ok, text = advi_verdict(4.1, True)
     assert not ok and text.startswith("Not trustworthy: the approximation is far")
-    assert text.endswith("Its loss converged.")
+    assert text.endswith("The approximation's loss converged.")
     ok, text = advi_verdict(0.3, False)
-    assert not ok and text.startswith("Caution: its loss had NOT converged")
+    assert not ok and text.startswith("Caution: the approximation's loss had NOT converged")
 
 
 def test_particles_still_moving_lead_before_the_missing_density():
@@ -78,3 +78,14 @@ def test_a_chain_that_did_not_move_still_gets_a_stacking_weight():
     np.testing.assert_allclose(stuck.elpd_i, ll[1, 0])  # a point mass predicts its own value
     weights = stacking_weights(loglik)
     assert abs(weights.sum() - 1) < 1e-9
+
+
+def test_a_config_balance_that_is_not_text_is_not_trusted():
+    import json
+
+    from analysis.predictive.thresholds import _training_rows
+    from inference.testing import tiny_posterior_file
+
+    tree = tiny_posterior_file("advi")
+    tree.attrs["config"] = json.dumps(json.loads(tree.attrs["config"]) | {"balance": []})
+    assert _training_rows(tree) == "the training rows"

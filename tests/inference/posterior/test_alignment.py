@@ -67,3 +67,11 @@ def test_a_permutation_that_is_not_one_is_refused(row):
     tree[GROUP]["permutation"][dict(chain=1)] = row
     with pytest.raises(PosteriorFileError, match=r"not a permutation of 0\.\.2"):
         validate(tree)
+
+
+def test_an_alignment_with_other_chain_labels_is_refused():
+    tree = tiny_posterior_file("nuts", chains=2)
+    group = tree[GROUP].to_dataset().assign_coords(chain=[5, 6])
+    tree[GROUP] = xr.DataTree(group)
+    with pytest.raises(PosteriorFileError, match="labels its chains otherwise"):
+        validate(tree)

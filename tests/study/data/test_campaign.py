@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from analysis.file_analysis import analyse_run
 from inference.posterior import storage
@@ -119,3 +120,29 @@ def test_a_broken_campaign_is_one_line_and_writes_nothing(kind, tmp_path):
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert all(f in lines[0] for f in fragments), lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_campaign_of_one_feature_runs_and_reports(tmp_path):
+    """One input: no pair to map; the report says what it can."""
+    frame = campaign(60, seed=4)[["depth [km]", "broke"]]
+    _write(tmp_path, frame)
+    data = ["--train-csv", "train.csv", "--test-csv", "test.csv", "--out", "out"]
+    sizes = ["--hidden", "2", "--max-steps", "300", "--draws", "20", "--prior-draws", "20"]
+    done = study("run", "--method", "advi", "--label", "broke", *data, *sizes, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    html = (tmp_path / "out" / "advi.html").read_text()
+    assert "depth [km]" in html and "Maps of the most important pairs" not in html
+
+
+def test_a_feature_name_with_mathtext_is_drawn_literally(tmp_path):
+    """A '$' in a name (from a header or a shared file) is text, never mathtext."""
+    from analysis.file_analysis import analyse_run as analyse
+    from inference.testing import tiny_posterior_file
+    from reports import render_run
+
+    tree = tiny_posterior_file("advi")
+    names = ["x $\\\\frac{$", *[str(f) for f in tree["constant_data"]["feature"].values[1:]]]
+    for group in ("posterior", "prior", "constant_data", "predictions_constant_data"):
+        tree[group] = xr.DataTree(tree[group].to_dataset().assign_coords(feature=names))
+    html = render_run(analyse(tree, n_repeats=1), title="t")
+    assert "x $\\\\frac{$" in html.replace("&#36;", "$")
