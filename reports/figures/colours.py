@@ -32,7 +32,7 @@ def method_colour(label: str) -> str:
 
     Examples
     --------
-    >>> method_colour("advi"), method_colour("nuts (B)")
+    >>> method_colour("advi"), method_colour("nuts (A)")
     ('#E69F00', '#000000')
     >>> method_colour("advi") == method_colour("advi (A)") != method_colour("advi (B)")
     True
