@@ -17,6 +17,8 @@ import xarray as xr
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
+from inference.posterior.attrs import PosteriorFileError
+
 #: Variables that carry the ``hidden`` dim and are permuted together.
 HIDDEN_VARS = ("w0", "b0", "w1")
 #: The file group that holds each chain's permutation, ``permutation (chain, hidden)``.
@@ -157,3 +159,30 @@ def align_hidden_units(
         posterior = posterior.to_dataset()
     permutation = hidden_permutation(posterior, reference_chain=reference_chain)
     return apply_permutation(posterior, permutation), permutation
+
+
+def check_alignment(tree: xr.DataTree) -> None:
+    """Check a file's stored alignment, if any: its chains, each row a permutation.
+
+    Raises
+    ------
+    inference.posterior.attrs.PosteriorFileError
+        The group labels its chains otherwise than ``posterior``, or a row is not a
+        permutation of the hidden units.
+    """
+    if GROUP not in tree.children:
+        return
+    stored = tree[GROUP]["permutation"]
+    if "chain" in stored.coords and not np.array_equal(
+        stored["chain"].to_numpy(), tree["posterior"]["chain"].to_numpy()
+    ):
+        raise PosteriorFileError(
+            f"{GROUP} labels its chains otherwise than posterior (expected the same chain labels)"
+        )
+    permutation = stored.to_numpy()
+    units = np.arange(permutation.shape[1])
+    if permutation.dtype.kind not in "iu" or (np.sort(permutation, axis=1) != units).any():
+        raise PosteriorFileError(
+            f"{GROUP}/permutation has a row that is not a permutation of 0..{units[-1]} "
+            "(expected each chain's order of its hidden units)"
+        )

@@ -16,8 +16,9 @@ from inference.methods.registry import method_of
 from inference.model.limits import DIM_LIMITS, MAX_DATA_BYTES, MAX_MAGNITUDE, OTHER_DIM_LIMIT
 from inference.model.parameters import PARAM_DIMS
 from inference.posterior.alignment import GROUP as ALIGNMENT
+from inference.posterior.alignment import check_alignment
 from inference.posterior.attrs import PosteriorFileError, check_attrs
-from inference.posterior.units import UNIT_PATTERN
+from inference.posterior.units import check_units
 
 __all__ = [
     "CONTRACT",
@@ -235,23 +236,8 @@ def _check_ranges(tree: xr.DataTree) -> None:
             raise PosteriorFileError(
                 "posterior_predictive/y holds values other than 0 and 1 (expected labels)"
             )
-    if ALIGNMENT in tree.children:
-        stored = tree[ALIGNMENT]["permutation"]
-        if "chain" in stored.coords and not np.array_equal(
-            stored["chain"].to_numpy(), tree["posterior"]["chain"].to_numpy()
-        ):
-            raise PosteriorFileError(
-                f"{ALIGNMENT} labels its chains otherwise than posterior (expected the same "
-                "chain labels)"
-            )
-        permutation = stored.to_numpy()
-        units = np.arange(permutation.shape[1])
-        if permutation.dtype.kind not in "iu" or (np.sort(permutation, axis=1) != units).any():
-            raise PosteriorFileError(
-                f"{ALIGNMENT}/permutation has a row that is not a permutation of 0..{units[-1]} "
-                "(expected each chain's order of its hidden units)"
-            )
-    _check_units(tree)
+    check_alignment(tree)
+    check_units(tree)
     for group in ("observed_data", "predictions_constant_data"):
         labels = set(np.unique(tree[group]["y"].to_numpy()).tolist())
         if not labels <= {0, 1}:
@@ -283,19 +269,3 @@ def _check_samples(tree: xr.DataTree) -> None:
                 f"{group}/{name} holds values beyond ±{MAX_MAGNITUDE:g} (expected weights "
                 "and standardised inputs of a network)"
             )
-
-
-def _check_units(tree: xr.DataTree) -> None:
-    """Units, where stored: text along ``feature``, each a plain unit (no markup)."""
-    data = tree["constant_data"]
-    if "unit" not in data.coords:
-        return
-    unit = data["unit"]
-    if unit.dims != ("feature",) or unit.dtype.kind not in "OU":
-        raise PosteriorFileError("constant_data/unit is not text along 'feature'")
-    bad = next((str(u) for u in unit.values if not UNIT_PATTERN.fullmatch(str(u))), None)
-    if bad is not None or not all(isinstance(u, str) for u in unit.values.tolist()):
-        raise PosteriorFileError(
-            f"constant_data/unit holds {bad!r:.40} (expected units of at most 24 letters, "
-            "digits, spaces or / . * ^ ( ) - +)"
-        )

@@ -13,7 +13,9 @@ import re
 
 import xarray as xr
 
-__all__ = ["UNIT_PATTERN", "feature_labels", "feature_units", "labelled"]
+from inference.posterior.attrs import PosteriorFileError
+
+__all__ = ["UNIT_PATTERN", "check_units", "feature_labels", "feature_units", "labelled"]
 
 #: What a unit may be (the whole of it: ``UNIT_PATTERN.fullmatch``): at most 24 letters,
 #: digits, spaces or ``/ . * ^ ( ) · µ ° % + -``; no line break, nothing a figure would
@@ -53,3 +55,25 @@ def feature_labels(tree: xr.DataTree) -> dict[str, str]:
     ['x0', 'x1']
     """
     return {name: labelled(name, unit) for name, unit in feature_units(tree).items()}
+
+
+def check_units(tree: xr.DataTree) -> None:
+    """Check a file's units, where stored: text along ``feature``, each a plain unit.
+
+    Raises
+    ------
+    inference.posterior.attrs.PosteriorFileError
+        Naming the first unit that does not match :data:`UNIT_PATTERN`.
+    """
+    data = tree["constant_data"]
+    if "unit" not in data.coords:
+        return
+    unit = data["unit"]
+    if unit.dims != ("feature",) or unit.dtype.kind not in "OU":
+        raise PosteriorFileError("constant_data/unit is not text along 'feature'")
+    bad = next((str(u) for u in unit.values if not UNIT_PATTERN.fullmatch(str(u))), None)
+    if bad is not None or not all(isinstance(u, str) for u in unit.values.tolist()):
+        raise PosteriorFileError(
+            f"constant_data/unit holds {bad!r:.40} (expected units of at most 24 letters, "
+            "digits, spaces or / . * ^ ( ) - +)"
+        )

@@ -76,6 +76,17 @@ def _check_installed(methods: Sequence[str]) -> None:
             )
 
 
+def _dataset(args: argparse.Namespace):
+    """Load the data the data options name (the paper's, or the user's CSV files)."""
+    return load_dataset(
+        data_dir=args.data_dir,
+        train_csv=args.train_csv,
+        test_csv=args.test_csv,
+        label=args.label,
+        features=args.features,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     """Fit by each method asked for; write files, reports and a comparison or leaderboard."""
     methods = list(args.method)
@@ -84,13 +95,7 @@ def run(args: argparse.Namespace) -> int:
     check_directory(args.out)
     for name in _outputs(methods):
         check_output(args.out / name)
-    dataset = load_dataset(
-        data_dir=args.data_dir,
-        train_csv=args.train_csv,
-        test_csv=args.test_csv,
-        label=args.label,
-        features=args.features,
-    )
+    dataset = _dataset(args)
     progress = sys.stderr.isatty()
     results = [
         fit_to_file(m, dataset, config, out=args.out, runtime=runtime, progressbar=progress)
@@ -225,13 +230,7 @@ def sweep(args: argparse.Namespace) -> int:
     """Fit every method x seed x training size on a Dask cluster."""
     _check_installed(args.methods)
     config = config_from(args)
-    dataset = load_dataset(
-        data_dir=args.data_dir,
-        train_csv=args.train_csv,
-        test_csv=args.test_csv,
-        label=args.label,
-        features=args.features,
-    )
+    dataset = _dataset(args)
     tasks = plan(methods=args.methods, seeds=args.seeds, train_sizes=args.train_sizes)
     for method in args.methods:
         check_file_size(method, dataset, config)

@@ -52,7 +52,7 @@ class Dataset:
         in every posterior file (:mod:`study.data.units`).
     features : tuple of str
         The inputs, in the order the network takes them: the paper's :data:`FEATURES`,
-        or a user's campaign's (:func:`study.data.reader.load_csv_dataset`).
+        or a user's campaign's (:func:`study.data.campaign.load_csv_dataset`).
     """
 
     train: pd.DataFrame

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from study.data.cells import parse_cell
 from study.data.dataset import LABEL, DataError
-from study.data.reader import parse_cell
 from study.data.units import split_unit
 
 __all__ = ["ScenarioChunk", "read_scenarios"]
