@@ -87,18 +87,18 @@ def _chunk_rows(trees: Sequence[xr.DataTree]) -> int:
 
 
 def _check_features(trees: Sequence[xr.DataTree], names: Sequence[str]) -> list[str]:
-    features = feature_names(trees[0])
+    features, units = feature_names(trees[0]), feature_units(trees[0])
     for tree, name in zip(trees[1:], names[1:], strict=True):
-        if feature_units(tree) != feature_units(trees[0]) and feature_names(tree) == features:
-            raise DataError(
-                f"{name} gives its features other units than {names[0]} (expected files of "
-                "the same features in the same units)"
-            )
         if feature_names(tree) != features:
             raise DataError(
                 f"{name} names features {', '.join(feature_names(tree))}, but {names[0]} "
                 f"names {', '.join(features)} (expected files of the same features, in the "
                 "same order)"
+            )
+        if feature_units(tree) != units:
+            raise DataError(
+                f"{name} gives its features other units than {names[0]} (expected files of "
+                "the same features in the same units)"
             )
     return features
 

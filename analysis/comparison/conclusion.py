@@ -117,11 +117,8 @@ def _interval_line(comparison: Comparison) -> str:
         + (f"± {Z95 * row['se']:.4f}" if row["measurable"] else f"({row['reading']})")
         for name, row in table.iterrows()
     )
-    read = {
-        r: [NUMBERS[n].label for n in table.index[table["reading"] == r]]
-        for r in ("beyond", "within")
-    }
-    unmeasured = [NUMBERS[n].label for n in table.index[~table["measurable"].astype(bool)]]
+    read = _readings(table)
+    unmeasured = read["unmeasured"]
     verdict = (
         f"Beyond the reference's own spread: {', '.join(read['beyond']) or 'none'}; within it "
         f"(not distinguishable from the reference's Monte Carlo error): "
@@ -138,6 +135,16 @@ def _interval_line(comparison: Comparison) -> str:
         f"Intervals from {comparison.reference}'s chain-to-chain variation (leave-one-chain-"
         f"out jackknife, 95 %): {chains}. {verdict}"
     )
+
+
+def _readings(table: pd.DataFrame) -> dict[str, list[str]]:
+    """Group the headline numbers' labels by reading: beyond, within, not measurable."""
+    measurable = table["measurable"].astype(bool)
+    return {
+        "beyond": [NUMBERS[n].label for n in table.index[table["reading"] == "beyond"]],
+        "within": [NUMBERS[n].label for n in table.index[table["reading"] == "within"]],
+        "unmeasured": [NUMBERS[n].label for n in table.index[~measurable]],
+    }
 
 
 def verdict_line(comparison: Comparison) -> str:
@@ -164,8 +171,8 @@ def verdict_line(comparison: Comparison) -> str:
             "or more Markov chains)"
         )
     else:
-        beyond = [NUMBERS[n].label for n in table.index[table["reading"] == "beyond"]]
-        unmeasured = int((~table["measurable"].astype(bool)).sum())
+        read = _readings(table)
+        beyond, unmeasured = read["beyond"], len(read["unmeasured"])
         lead = (
             f"{a} and {b} differ beyond the reference ({comparison.reference})'s own Monte "
             f"Carlo error in {len(beyond)} of {len(table)} headline numbers"

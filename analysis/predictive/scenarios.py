@@ -178,10 +178,11 @@ def predict_scenarios(
     table = summarise_draws(p).to_dataframe().reset_index(drop=True)
     outside = outside_training(training.box, X)
     nearest = training.neighbours.query(Z)[0]
-    table["extrapolation"] = outside.any(axis=1) | (nearest > training.reach)
+    far = nearest > training.reach
+    table["extrapolation"] = outside.any(axis=1) | far
     table["outside"] = _outside_text(outside, list(training.box.index))
     table["nearest_training"] = nearest
-    table["far_from_design"] = nearest > training.reach
+    table["far_from_design"] = far
     return table
 
 

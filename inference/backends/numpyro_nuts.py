@@ -48,11 +48,11 @@ def _reporting_nuts(status: progress.Status, *, tune: int, draws: int):
     furthest = [0]
 
     def report(i, diverging):
-        furthest[0] = i = max(furthest[0], int(i))  # chains report in any order
-        stage = f"warm-up {i} of {tune}" if i <= tune else f"draw {i - tune} of {draws}"
-        status.set(furthest_chain_at=stage)
-        if diverging and i > tune:
+        if diverging and int(i) > tune:  # this chain's own iteration
             status.add("divergences", 1)
+        furthest[0] = at = max(furthest[0], int(i))  # chains report in any order
+        stage = f"warm-up {at} of {tune}" if at <= tune else f"draw {at - tune} of {draws}"
+        status.set(furthest_chain_at=stage)
 
     class ReportingNUTS(NUTS):
         def sample(self, state, model_args, model_kwargs):
