@@ -28,6 +28,7 @@ from analysis.response.summary import ResponseSummary, answers
 from analysis.timed_field import timed_field
 from inference.posterior.alignment import GROUP as ALIGNMENT
 from inference.posterior.alignment import align_hidden_units, apply_permutation, unit_vectors
+from inference.posterior.classes import Classes, file_classes
 
 #: JSON attrs of a posterior file, decoded for display.
 _JSON_ATTRS = ("config", "data_sha256", "library_versions")
@@ -110,6 +111,11 @@ class FileAnalysis:
         """Seconds spent computing the results read so far."""
         return self._seconds
 
+    @property
+    def classes(self) -> Classes:
+        """What the file's ``y`` = 0 and 1 mean (its classes)."""
+        return file_classes(self.tree)
+
     @timed_field
     def network(self) -> Evaluator:
         """The file's network, compiled once (:func:`analysis.predictive.evaluator.evaluator`)."""
@@ -166,7 +172,7 @@ class FileAnalysis:
     @timed_field
     def misclassified(self) -> pd.DataFrame:
         """The test simulations classed wrongly."""
-        return misclassification_table(self.predictive)
+        return misclassification_table(self.predictive, classes=self.classes.names)
 
     @timed_field
     def thresholds(self) -> list[Threshold]:

@@ -57,7 +57,9 @@ def render_comparison(
         for name in PARAMS
     }
     importance = comparison.importance[["f1_drop", "f1_drop_lower", "f1_drop_upper"]]
+    classes = runs[0].classes
     context = {
+        "classes": classes,
         "title": title,
         "a": labels[0],
         "b": labels[1],
@@ -77,9 +79,13 @@ def render_comparison(
         "agreement": [n for n in PAIRWISE if n.group == "agreement"],
         "derived_nulls": [n for n in INTERVALS if n.null_meaning],
         "figures": {
-            "std_scatter": figure_uri(posterior.std_scatter(comparison.moments, labels=labels)),
+            "std_scatter": figure_uri(
+                posterior.std_scatter(comparison.moments, labels=labels, classes=classes)
+            ),
             "reliability": figure_uri(
-                posterior.reliability_overlay(comparison.reliability, labels=labels)
+                posterior.reliability_overlay(
+                    comparison.reliability, labels=labels, classes=classes
+                )
             ),
             "parameters": figure_uri(posterior.parameter_differences(params, labels=labels)),
             "importance": figure_uri(posterior.importance_pair(comparison.importance)),

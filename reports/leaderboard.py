@@ -39,7 +39,9 @@ def render_leaderboard(board: Leaderboard, *, title: str) -> str:
                 )
             ),
             "reliability": figure_uri(
-                posterior.reliability_overlay(tuple(reliability), labels=labels)
+                posterior.reliability_overlay(
+                    tuple(reliability), labels=labels, classes=board.classes
+                )
             ),
         },
     }

@@ -103,17 +103,18 @@ def response_figures(runs: dict[str, FileAnalysis]) -> dict[str, str]:
     """Draw the response curves of one or more runs (overlaid), as data URIs."""
     partial = {label: r.answers.partial for label, r in runs.items()}
     ale = {label: r.answers.ale for label, r in runs.items()}
-    names = feature_labels(next(iter(runs.values())).tree)
+    first = next(iter(runs.values()))
+    names, probability = feature_labels(first.tree), first.classes.probability
     return {
         "partial": figure_uri(
             response.response_curves(
-                partial, ylabel="partial dependence of P(propagate)", names=names
+                partial, ylabel=f"partial dependence of {probability}", names=names
             )
         ),
         "ale": figure_uri(
             response.response_curves(
                 ale,
-                ylabel="ALE effect: summed differences in P(propagate), not a probability",
+                ylabel=f"ALE effect: summed differences in {probability}, not a probability",
                 probability=False,
                 names=names,
             )
@@ -137,7 +138,11 @@ def answers_context(result: FileAnalysis) -> dict:
     maps = (
         figure_uri(
             response.response_maps(
-                answers.maps, training=answers.training, labels=answers.labels, names=names
+                answers.maps,
+                training=answers.training,
+                labels=answers.labels,
+                names=names,
+                classes=result.classes,
             )
         )
         if answers.maps  # none with a single feature
@@ -160,12 +165,15 @@ def answers_context(result: FileAnalysis) -> dict:
 
 def run_figures(result: FileAnalysis) -> dict[str, str]:
     """Draw one run's report figures, as data URIs keyed by section."""
+    classes = result.classes
     return {
         "prior_posterior": figure_uri(posterior.prior_posterior(result.densities)),
         "heatmaps": figure_uri(posterior.weight_heatmaps(result.moments)),
-        "predictive": figure_uri(posterior.predictive(result.predictive)),
-        "reliability": figure_uri(posterior.reliability_diagram(result.reliability)),
-        "importance": figure_uri(posterior.importance(result.importance)),
+        "predictive": figure_uri(posterior.predictive(result.predictive, classes=classes)),
+        "reliability": figure_uri(
+            posterior.reliability_diagram(result.reliability, classes=classes)
+        ),
+        "importance": figure_uri(posterior.importance(result.importance, classes=classes)),
     }
 
 
@@ -180,7 +188,13 @@ def _balance(result: FileAnalysis) -> str:
 def provenance(result: FileAnalysis) -> dict[str, str]:
     """Show the provenance facts of a run as text."""
     shown = {key: display(value) for key, value in result.provenance.items()}
-    return shown | {"analysis time": f"{result.seconds:.1f} s"}
+    c = result.classes
+    data = {
+        "features": ", ".join(feature_labels(result.tree).values()),
+        "label": f"{c.label}: {c.positive_value} = 1 ({c.positive}), "
+        f"{c.negative_value} = 0 ({c.negative})",
+    }
+    return shown | data | {"analysis time": f"{result.seconds:.1f} s"}
 
 
 def render_run(result: FileAnalysis, *, title: str) -> str:
@@ -201,6 +215,8 @@ def render_run(result: FileAnalysis, *, title: str) -> str:
     context = {
         "title": title,
         "method": result.method,
+        "classes": result.classes,
+        "features": len(result.aligned["feature"]),
         "metrics": result.metrics,
         "balance": _balance(result),
         "verdict": result.diagnostics.verdict,

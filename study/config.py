@@ -11,14 +11,12 @@ nothing restates them.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, asdict, dataclass, fields
 from typing import Any, Literal, get_args, get_type_hints
 
-import numpy as np
-
 from common.errors import StudyError
+from common.seeds import random_stream
 from inference.backends.choice import ADVI_MODES, BACKENDS
 from inference.methods.options import at_least_two, at_most, option, positive
 from inference.methods.registry import METHODS
@@ -192,25 +190,6 @@ class RunConfig(*_METHOD_OPTIONS, _RunOptions):
         run += [METHODS[method].backend_option] if METHODS[method].backend_option else []
         values = self.as_dict()
         return {name: values[name] for name in run} | self.options_of(method)
-
-
-#: Spawn keys of the random streams of one seed, as first recorded (changing one changes
-#: every result made with it); a method not listed gets a key from its name.
-_STREAMS = {"upsample": 0, "prior": 1, "advi": 2, "nuts": 3, "subset": 4}
-
-
-def random_stream(seed: int, name: str) -> np.random.SeedSequence:
-    """Return the random stream ``name`` of a master seed, apart from every other.
-
-    Examples
-    --------
-    >>> random_stream(7, "subset").spawn_key
-    (4,)
-    """
-    key = _STREAMS.get(name)
-    return np.random.SeedSequence(
-        seed, spawn_key=(key,) if key is not None else (len(_STREAMS), zlib.crc32(name.encode()))
-    )
 
 
 def option_fields() -> tuple[Field, ...]:

@@ -226,6 +226,8 @@ def fit_posterior(
         data_sha256=dataset.sha256,
         fit_seconds=fit_seconds,
         units=dataset.units,
+        classes=dataset.classes,
+        lines=None if data.lines is None else (data.lines, data.lines_test),
         pointwise=pointwise_groups(
             model,
             fit.posterior,

@@ -23,6 +23,7 @@ from analysis.comparison.two_files import Comparison, compare_runs
 from analysis.diagnostics.by_draw_kind import draw_kind
 from analysis.file_analysis import FileAnalysis
 from analysis.predictive.loo import compare_elpd
+from inference.posterior.classes import PAPER_CLASSES, Classes
 
 if TYPE_CHECKING:  # its scikit-learn models load only where baselines are fitted
     from analysis.comparison.baselines import Baselines
@@ -49,6 +50,8 @@ class Leaderboard:
         Sentences written from the table.
     baselines : tuple of str
         The labels of the rows that are non-Bayesian baselines, not posterior files.
+    classes : Classes
+        What the reference's ``y`` = 0 and 1 mean.
     """
 
     reference: str
@@ -56,6 +59,7 @@ class Leaderboard:
     comparisons: dict[str, Comparison]
     conclusion: list[str]
     baselines: tuple[str, ...] = ()
+    classes: Classes = PAPER_CLASSES
 
 
 def _labels(runs: Sequence[FileAnalysis]) -> list[str]:
@@ -183,7 +187,9 @@ def leaderboard(
         + ([elpd.sentence] if elpd.sentence else [])
         + _baseline_line(table, extra, ref_label)
     )
-    return Leaderboard(ref_label, table, comparisons, conclusion, tuple(extra))
+    return Leaderboard(
+        ref_label, table, comparisons, conclusion, tuple(extra), classes=reference.classes
+    )
 
 
 def _baseline_line(table: pd.DataFrame, baselines: Sequence[str], reference: str) -> list[str]:

@@ -18,7 +18,7 @@ from sklearn.metrics import (
 )
 
 SAMPLE_DIMS = ("chain", "draw")
-CLASSES = ("arrest", "propagate")
+CLASSES = ("arrest", "propagate")  # the paper's; a file names its own (file_classes)
 
 
 def predictive_moments(tree: xr.DataTree, *, chains: list[int] | None = None) -> xr.Dataset:
@@ -206,14 +206,15 @@ def f1_optimal_threshold(
 
 
 def classification_tables(
-    y: np.ndarray, p_mean: np.ndarray, *, threshold: float
+    y: np.ndarray, p_mean: np.ndarray, *, threshold: float, classes: tuple[str, str] = CLASSES
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Confusion matrix and classification report at a threshold (the paper's Tables 1-2).
 
     Returns
     -------
     confusion : pandas.DataFrame
-        Rows true class, columns predicted class (``arrest``, ``propagate``).
+        Rows true class, columns predicted class, named by ``classes`` (class 0, class 1;
+        the paper's ``arrest``, ``propagate``).
     report : pandas.DataFrame
         Precision, recall, F1 and support per class, with macro and weighted averages
         and accuracy, as in :func:`sklearn.metrics.classification_report`.
@@ -221,11 +222,11 @@ def classification_tables(
     y_pred = (p_mean > threshold).astype(np.int64)
     confusion = pd.DataFrame(
         confusion_matrix(y, y_pred, labels=[0, 1]),
-        index=pd.Index(CLASSES, name="true"),
-        columns=pd.Index(CLASSES, name="predicted"),
+        index=pd.Index(classes, name="true"),
+        columns=pd.Index(classes, name="predicted"),
     )
     report = classification_report(
-        y, y_pred, labels=[0, 1], target_names=list(CLASSES), output_dict=True, zero_division=0
+        y, y_pred, labels=[0, 1], target_names=list(classes), output_dict=True, zero_division=0
     )
     correct = report.pop("accuracy")  # the report's own, as sklearn prints it
     table = pd.DataFrame(report).T
@@ -274,12 +275,14 @@ def probabilistic_scores(
     )
 
 
-def misclassification_table(predictive: xr.Dataset, *, threshold: float = 0.5) -> pd.DataFrame:
+def misclassification_table(
+    predictive: xr.Dataset, *, threshold: float = 0.5, classes: tuple[str, str] = CLASSES
+) -> pd.DataFrame:
     """Count and mean predictive std of correct and wrong test predictions per true class."""
     mean, std, y = (predictive[k].to_numpy() for k in ("mean", "std", "y"))
     correct = (mean > threshold) == (y == 1)
     rows = {}
-    for label, name in enumerate(CLASSES):
+    for label, name in enumerate(classes):
         for ok, word in ((True, "correct"), (False, "misclassified")):
             keep = (y == label) & (correct == ok)
             rows[(name, word)] = {

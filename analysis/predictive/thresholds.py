@@ -10,6 +10,7 @@ import xarray as xr
 
 from analysis.predictive.evaluator import Evaluator, training_predictions
 from analysis.predictive.metrics import classification_tables, f1_optimal_threshold
+from inference.posterior.classes import file_classes
 
 __all__ = ["Threshold", "classification_thresholds"]
 
@@ -57,6 +58,7 @@ def classification_thresholds(
     train_p = training_predictions(tree, network=network).mean(("chain", "draw")).to_numpy()
     train_y = tree["observed_data"]["y"].to_numpy()
     weight = tree["constant_data"]["weight"].to_numpy()
+    names = file_classes(tree).names
     choices = [
         ("0.5", 0.5, "the natural cut for a probability"),
         (
@@ -72,7 +74,9 @@ def classification_thresholds(
         ),
     ]
     return [
-        Threshold(name, value, note, *classification_tables(y, p_mean, threshold=value))
+        Threshold(
+            name, value, note, *classification_tables(y, p_mean, threshold=value, classes=names)
+        )
         for name, value, note in choices
     ]
 
@@ -84,6 +88,6 @@ def _training_rows(tree: xr.DataTree) -> str:
     if not isinstance(balance, str):  # untrusted: a file's config is data
         balance = None
     return {
-        "weight": "the training rows, each propagating simulation weighted as in the fit",
+        "weight": "the training rows, the smaller class weighted as in the fit",
         "upsample": "the upsampled training rows (each counted as often as it was drawn)",
     }.get(balance, "the training rows")

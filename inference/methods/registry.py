@@ -41,7 +41,7 @@ __all__ = ["METHODS", "DrawKind", "Method", "method_of", "register_method"]
 _SAMPLE = ("chain", "draw")
 
 #: Every method, by name. New methods go at the end: a method's seed stream is keyed by
-#: its name (:func:`study.config.random_stream`), so the order changes no result.
+#: its name (:func:`common.seeds.random_stream`), so the order changes no result.
 METHODS: dict[str, Method] = {}
 
 _NUTS_SAMPLER = Table(

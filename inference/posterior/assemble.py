@@ -18,6 +18,7 @@ from inference.methods.result import MethodFit
 from inference.model.parameters import PARAMS
 from inference.posterior.alignment import GROUP as ALIGNMENT
 from inference.posterior.alignment import alignment_group
+from inference.posterior.classes import PAPER_CLASSES, Classes
 
 __all__ = ["assemble", "library_versions", "study_version"]
 
@@ -105,6 +106,8 @@ def assemble(
     fit_seconds: float,
     pointwise: dict[str, xr.Dataset] | None = None,
     units: dict[str, str] | None = None,
+    classes: Classes = PAPER_CLASSES,
+    lines: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> xr.DataTree:
     """Put a fit's results together as an InferenceData DataTree.
 
@@ -139,6 +142,13 @@ def assemble(
     units : dict, optional
         Feature to unit (``"1"``: dimensionless, ``""``: unknown), stored as the
         ``unit`` coordinate of ``constant_data`` (:mod:`inference.posterior.units`).
+    classes : Classes
+        What ``y`` = 0 and 1 mean, stored as ``observed_data`` attrs
+        (:mod:`inference.posterior.classes`).
+    lines : (numpy.ndarray, numpy.ndarray), optional
+        The data file's line number of each training and test row, stored as the ``line``
+        coordinate of ``constant_data`` and ``predictions_constant_data`` (which rows went
+        where).
 
     Returns
     -------
@@ -148,10 +158,16 @@ def assemble(
     feature = {"feature": list(features)}
     obs = {"obs": np.arange(len(train["y"]))}
     test_c = {"test": np.arange(len(test["y"]))}
+    rows = {"obs": {}, "test": {}}  # a campaign's line numbers: on the input groups only
+    if lines is not None:
+        rows = {
+            dim: {"line": (dim, np.asarray(n, dtype=np.int64))}
+            for dim, n in zip(rows, lines, strict=True)
+        }
     groups = {
         "posterior": fit.posterior[list(PARAMS)],
         "prior": prior[list(PARAMS)],
-        "observed_data": xr.Dataset({"y": ("obs", train["y"])}, coords=obs),
+        "observed_data": xr.Dataset({"y": ("obs", train["y"])}, coords=obs, attrs=classes.attrs()),
         "constant_data": xr.Dataset(
             {
                 "X": (("obs", "feature"), train["X"]),
@@ -159,14 +175,14 @@ def assemble(
                 "x_mean": ("feature", train["x_mean"]),
                 "x_std": ("feature", train["x_std"]),
             },
-            coords=obs | feature,
+            coords=obs | feature | rows["obs"],
         ).assign_coords(
             {} if units is None else {"unit": ("feature", [units.get(f, "") for f in features])}
         ),
         "predictions": p_test.rename("p").to_dataset().assign_coords(test_c),
         "predictions_constant_data": xr.Dataset(
             {"X": (("test", "feature"), test["X"]), "y": ("test", test["y"])},
-            coords=test_c | feature,
+            coords=test_c | feature | rows["test"],
         ),
         "sample_stats": fit.sample_stats,
         ALIGNMENT: alignment_group(fit.posterior),

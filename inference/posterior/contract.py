@@ -18,6 +18,7 @@ from inference.model.parameters import PARAM_DIMS
 from inference.posterior.alignment import GROUP as ALIGNMENT
 from inference.posterior.alignment import check_alignment
 from inference.posterior.attrs import PosteriorFileError, check_attrs
+from inference.posterior.classes import check_classes
 from inference.posterior.units import check_units
 
 __all__ = [
@@ -238,6 +239,8 @@ def _check_ranges(tree: xr.DataTree) -> None:
             )
     check_alignment(tree)
     check_units(tree)
+    check_classes(tree)
+    _check_lines(tree)
     for group in ("observed_data", "predictions_constant_data"):
         labels = set(np.unique(tree[group]["y"].to_numpy()).tolist())
         if not labels <= {0, 1}:
@@ -248,6 +251,19 @@ def _check_ranges(tree: xr.DataTree) -> None:
         if (tree["constant_data"][name].to_numpy() <= 0).any():
             raise PosteriorFileError(
                 f"constant_data/{name} holds values <= 0 (expected positive {meaning})"
+            )
+
+
+def _check_lines(tree: xr.DataTree) -> None:
+    """Check a ``line`` coordinate, where stored: each row's line in its data file, 1 or more."""
+    for group, dim in (("constant_data", "obs"), ("predictions_constant_data", "test")):
+        line = tree[group].coords.get("line")
+        if line is not None and (
+            line.dims != (dim,) or line.dtype.kind not in "iu" or (line.to_numpy() < 1).any()
+        ):
+            raise PosteriorFileError(
+                f"{group}/line is not a line number of 1 or more along {dim!r} (expected each "
+                "row's line in its data file)"
             )
 
 

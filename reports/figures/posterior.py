@@ -10,7 +10,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from analysis.predictive.metrics import CLASSES
+from inference.posterior.classes import PAPER_CLASSES, Classes
 from reports.figures.colours import CLASS_COLOURS, method_colour
 
 
@@ -80,7 +80,9 @@ def weight_heatmaps(moments: xr.Dataset) -> Figure:
     return fig
 
 
-def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
+def predictive(
+    moments: xr.Dataset, *, threshold: float = 0.5, classes: Classes = PAPER_CLASSES
+) -> Figure:
     """Histogram of mean scores and predictive std against mean score (the paper's Fig. 5).
 
     Colour is the true class; crosses mark misclassified test simulations.
@@ -90,7 +92,7 @@ def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
     mean, std, y = (moments[k].to_numpy() for k in ("mean", "std", "y"))
     wrong = (mean > threshold) != (y == 1)
     bins = np.linspace(0, 1, 26)
-    for label, name in enumerate(CLASSES):
+    for label, name in enumerate(classes.names):
         colour = CLASS_COLOURS[label]
         hist_ax.hist(mean[y == label], bins=bins, alpha=0.6, color=colour, label=f"true {name}")
         keep = (y == label) & ~wrong
@@ -108,7 +110,7 @@ def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
         )
     for ax in (hist_ax, scatter_ax):
         ax.axvline(threshold, color="grey", linestyle=":")
-        ax.set_xlabel("mean predicted probability of propagation")
+        ax.set_xlabel(f"mean predicted {classes.probability}")
     hist_ax.set_ylabel("test simulations")
     scatter_ax.set_ylabel("predictive std")
     hist_ax.legend()
@@ -116,21 +118,26 @@ def predictive(moments: xr.Dataset, *, threshold: float = 0.5) -> Figure:
     return fig
 
 
-def reliability_diagram(bins: xr.Dataset) -> Figure:
+def reliability_diagram(bins: xr.Dataset, *, classes: Classes = PAPER_CLASSES) -> Figure:
     """Observed frequency against mean prediction per bin, with the diagonal."""
     fig = new_figure(4.5, 4.5)
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label="perfect calibration")
     ax.plot(bins["predicted"], bins["observed"], marker="o", color="black", label="model")
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("observed frequency of propagation")
+    ax.set_xlabel(f"mean predicted {classes.probability}")
+    ax.set_ylabel(f"observed frequency: {classes.positive}")
     ax.legend()
     return fig
 
 
-def importance(summary: xr.Dataset) -> Figure:
+def bars_height(features: int, *, least: float) -> float:
+    """Return a figure's height for one bar (or group of bars) per feature, ``least`` at least."""
+    return max(least, 0.3 * features + 1.2)
+
+
+def importance(summary: xr.Dataset, *, classes: Classes = PAPER_CLASSES) -> Figure:
     """F1 drop per feature with its interval, and class-wise predictive std (Fig. 6)."""
-    fig = new_figure(10, 4)
+    fig = new_figure(10, bars_height(summary.sizes["feature"], least=4))
     drop_ax, std_ax = fig.subplots(1, 2)
     features = [str(f) for f in summary["feature"].values]
     position = np.arange(len(features))
@@ -142,7 +149,7 @@ def importance(summary: xr.Dataset) -> Figure:
     drop_ax.set_xlabel(f"drop in weighted F1 ({summary.attrs['ci_prob']:.0%} interval)")
     height = 0.4
     for offset, (key, name) in enumerate(
-        (("std_arrest", "arrest"), ("std_propagate", "propagate"))
+        (("std_arrest", classes.negative), ("std_propagate", classes.positive))
     ):
         std_ax.barh(
             position + (offset - 0.5) * height,
@@ -193,13 +200,18 @@ def rhat_histogram(rhat: pd.Series | np.ndarray) -> Figure:
     return fig
 
 
-def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, str]) -> Figure:
+def std_scatter(
+    moments: tuple[xr.Dataset, xr.Dataset],
+    *,
+    labels: tuple[str, str],
+    classes: Classes = PAPER_CLASSES,
+) -> Figure:
     """Per-test-simulation predictive std of run A against run B, with the diagonal."""
     fig = new_figure(4.8, 4.5)
     ax = fig.subplots()
     a, b = moments
     y = a["y"].to_numpy()
-    for label, name in enumerate(CLASSES):
+    for label, name in enumerate(classes.names):
         keep = y == label
         ax.scatter(
             b["std"].to_numpy()[keep],
@@ -217,7 +229,9 @@ def std_scatter(moments: tuple[xr.Dataset, xr.Dataset], *, labels: tuple[str, st
     return fig
 
 
-def reliability_overlay(bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...]) -> Figure:
+def reliability_overlay(
+    bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...], classes: Classes = PAPER_CLASSES
+) -> Figure:
     """Every run's reliability diagram on one set of axes."""
     fig = new_figure(4.8, 4.5)
     ax = fig.subplots()
@@ -232,8 +246,8 @@ def reliability_overlay(bins: tuple[xr.Dataset, ...], *, labels: tuple[str, ...]
             color=method_colour(label),
             label=label,
         )
-    ax.set_xlabel("mean predicted probability")
-    ax.set_ylabel("observed frequency of propagation")
+    ax.set_xlabel(f"mean predicted {classes.probability}")
+    ax.set_ylabel(f"observed frequency: {classes.positive}")
     ax.legend()
     return fig
 
@@ -259,7 +273,7 @@ def parameter_differences(parameters: xr.Dataset, *, labels: tuple[str, str]) ->
 
 def importance_pair(importance: xr.Dataset) -> Figure:
     """Both runs' F1 drops per feature, with intervals, side by side."""
-    fig = new_figure(6.5, 4.5)
+    fig = new_figure(6.5, bars_height(importance.sizes["feature"], least=4.5))
     ax = fig.subplots()
     features = [str(f) for f in importance["feature"].values]
     position = np.arange(len(features))

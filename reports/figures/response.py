@@ -8,6 +8,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 
 from analysis.response.maps import contour_lines
+from inference.posterior.classes import PAPER_CLASSES, Classes
 from reports.figures.colours import CLASS_COLOURS, method_colour
 from reports.figures.posterior import new_figure
 
@@ -38,8 +39,10 @@ def response_curves(
     names = names or {}
     first = next(iter(summaries.values()))
     features = [str(f) for f in first["feature"].values]
-    fig = new_figure(11, 5.2)
-    axes = fig.subplots(2, int(np.ceil(len(features) / 2)), sharey=probability).ravel()
+    columns = int(np.ceil(len(features) / 2)) if len(features) <= 8 else 4
+    rows = int(np.ceil(len(features) / columns))
+    fig = new_figure(11, 2.6 * max(rows, 2))
+    axes = np.ravel(fig.subplots(rows, columns, sharey=probability, squeeze=False))
     for label, summary in summaries.items():
         colour = method_colour(label)
         band = f"{100 * summary.attrs['prob']:.0f} %"
@@ -62,7 +65,9 @@ def response_curves(
     return fig
 
 
-def _training_points(ax, training: pd.DataFrame, labels: np.ndarray, pair) -> None:
+def _training_points(
+    ax, training: pd.DataFrame, labels: np.ndarray, pair, *, classes: Classes
+) -> None:
     for label, colour in CLASS_COLOURS.items():
         keep = labels == label
         ax.scatter(
@@ -71,7 +76,7 @@ def _training_points(ax, training: pd.DataFrame, labels: np.ndarray, pair) -> No
             s=3,
             color=colour,
             alpha=0.5,
-            label=("arrested", "propagated")[label],
+            label=classes.names[label],
             rasterized=True,
         )
 
@@ -89,8 +94,9 @@ def response_maps(
     training: pd.DataFrame,
     labels: np.ndarray,
     names: dict[str, str] | None = None,
+    classes: Classes = PAPER_CLASSES,
 ) -> Figure:
-    """Per pair: the mean P(propagate) with its 50 % contour and band, and its sd.
+    """Per pair: the mean P(event) with its 50 % contour and band, and its sd.
 
     Parameters
     ----------
@@ -102,6 +108,8 @@ def response_maps(
         Their 0/1 outcomes.
     names : dict, optional
         Feature to its axis label with unit.
+    classes : Classes
+        The classes' names (:func:`inference.posterior.classes.file_classes`).
     """
     names = names or {}
     fig = new_figure(9, 3.6 * len(maps))
@@ -112,12 +120,12 @@ def response_maps(
         image = mean_ax.pcolormesh(
             x, y, surface["mean"], cmap="RdBu_r", vmin=0, vmax=1, rasterized=True
         )
-        fig.colorbar(image, ax=mean_ax, label="mean P(propagate)")
-        _training_points(mean_ax, training, labels, pair)
+        fig.colorbar(image, ax=mean_ax, label=f"mean {classes.probability}")
+        _training_points(mean_ax, training, labels, pair, classes=classes)
         _contours(mean_ax, surface)
         spread = sd_ax.pcolormesh(x, y, surface["sd"], cmap="viridis", rasterized=True)
         fig.colorbar(spread, ax=sd_ax, label="sd over draws")
-        _training_points(sd_ax, training, labels, pair)
+        _training_points(sd_ax, training, labels, pair, classes=classes)
         for ax in (mean_ax, sd_ax):
             ax.set_xlim(x[0], x[-1])
             ax.set_ylim(y[0], y[-1])

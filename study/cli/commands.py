@@ -34,6 +34,7 @@ from study.predict_next import predict_file, rank_next
 from study.reporting import write_comparison, write_leaderboard, write_report
 from study.sweep.cluster import dask_client
 from study.sweep.runner import SweepResult, run_sweep
+from study.sweep.subsets import default_train_sizes
 from study.sweep.tasks import plan
 
 __all__ = ["COMMANDS"]
@@ -77,13 +78,20 @@ def _check_installed(methods: Sequence[str]) -> None:
 
 
 def _dataset(args: argparse.Namespace):
-    """Load the data the data options name (the paper's, or the user's CSV files)."""
+    """Load the data the data options name (the paper's, or the user's CSV files).
+
+    A held-out test set is drawn with the run's ``--seed`` (a sweep's: 0, one test set
+    for all its seeds).
+    """
     return load_dataset(
         data_dir=args.data_dir,
         train_csv=args.train_csv,
         test_csv=args.test_csv,
         label=args.label,
         features=args.features,
+        positive=args.positive,
+        test_fraction=args.test_fraction,
+        seed=getattr(args, "seed", 0),
     )
 
 
@@ -231,7 +239,10 @@ def sweep(args: argparse.Namespace) -> int:
     _check_installed(args.methods)
     config = config_from(args)
     dataset = _dataset(args)
-    tasks = plan(methods=args.methods, seeds=args.seeds, train_sizes=args.train_sizes)
+    sizes = args.train_sizes or default_train_sizes(
+        len(dataset.train), features=len(dataset.features)
+    )
+    tasks = plan(methods=args.methods, seeds=args.seeds, train_sizes=sizes)
     for method in args.methods:
         check_file_size(method, dataset, config)
     with dask_client(args.scheduler, workers=args.workers) as client:

@@ -24,6 +24,7 @@ from study.cli.options import (
     size_list,
 )
 from study.cli.scenario_options import add_next, add_predict
+from study.data.campaign import TEST_FRACTION
 
 __all__ = ["build_parser", "main"]
 
@@ -49,14 +50,33 @@ def _add_data_options(parser: argparse.ArgumentParser, *, csv: bool = True) -> N
     parser.add_argument(
         "--train-csv",
         type=Path,
-        help="your own training simulations: CSV with a header naming the features "
-        "(optionally 'name [unit]') and the 0/1 label (give --test-csv too)",
+        help="your own simulations: CSV with a header naming the features "
+        "(optionally 'name [unit]') and the label",
     )
-    parser.add_argument("--test-csv", type=Path, help="your own test simulations, same format")
+    parser.add_argument(
+        "--test-csv",
+        type=Path,
+        help="your own test simulations, same format (default: hold out --test-fraction "
+        "of --train-csv)",
+    )
+    parser.add_argument(
+        "--test-fraction",
+        type=_fraction,
+        default=TEST_FRACTION,
+        help="without --test-csv: the share of --train-csv held out as the test set, "
+        f"stratified by label and seeded (default: {TEST_FRACTION:g}; the file records "
+        "which rows went where)",
+    )
     parser.add_argument(
         "--label",
         default="label",
-        help="with your CSV files: the 0/1 label column (default: label)",
+        help="with your CSV files: the label column, two values: 0/1, true/false or two "
+        "names (default: label)",
+    )
+    parser.add_argument(
+        "--positive",
+        help="with your CSV files: the label's value that is the event, stored as 1 "
+        "(default: 1 or true; needed for two names)",
     )
     parser.add_argument(
         "--features",
@@ -65,6 +85,17 @@ def _add_data_options(parser: argparse.ArgumentParser, *, csv: bool = True) -> N
         "network takes them (default: the paper's eight if the header names them all, "
         "else every column but the label)",
     )
+
+
+def _fraction(text: str) -> float:
+    """Parse ``--test-fraction``: a share strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1")
+    return value
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -187,9 +218,10 @@ def _add_sweep(commands) -> None:
     sweep.add_argument(
         "--train-sizes",
         type=size_list,
-        default=[100, 200, 400, 800, 1600],
         help="comma-separated training-set sizes: stratified subsets of the training "
-        "simulations, nested for one seed (default: 100,200,400,800,1600)",
+        "simulations, nested for one seed (default: all of them and their halvings down "
+        "to a 16th, at least 10 rows and one per feature: 100,200,400,800,1600 on the "
+        "paper's data)",
     )
     sweep.add_argument(
         "--out", type=Path, default=Path("sweep"), help="output directory (default: sweep/)"

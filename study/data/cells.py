@@ -9,11 +9,12 @@ and value, and what was expected.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from inference.posterior.classes import PAPER_CLASSES, Classes
 from study.data.dataset import FEATURES, LABEL, DataError
 
 __all__ = ["check_splits", "decoded", "parse_cell", "read_table"]
@@ -70,10 +71,12 @@ def read_table(
     features: Sequence[str] = FEATURES,
     label: str = LABEL,
     hint: str = "",
+    label_code: Callable[[int, str], float] | None = None,
 ) -> pd.DataFrame:
     """Check every row's length and every cell of the features and the label; return them.
 
-    The label column is returned as :data:`LABEL` (0/1 integers), the features by name.
+    The label column is returned as :data:`LABEL` (0/1 integers), the features by name,
+    indexed by line number. ``label_code`` parses a label cell (default: 0 or 1).
     """
     columns = (*features, label)
     where = {name: header.index(name) for name in columns}
@@ -84,15 +87,20 @@ def read_table(
                 f"{path}: line {line} has {len(row)} values "
                 f"(expected {len(header)}, one per column of the header)"
             )
-        values.append(
-            [
-                parse_cell(path, line, name, row[where[name]], label=name == label, hint=hint)
-                for name in columns
-            ]
-        )
+        cells = [
+            parse_cell(path, line, name, row[where[name]], label=False, hint=hint)
+            for name in features
+        ]
+        text = row[where[label]]
+        if label_code is None:
+            code = parse_cell(path, line, label, text, label=True)
+        else:
+            code = label_code(line, text)
+        values.append([*cells, code])
     if not values:
         raise DataError(f"{path}: no data rows (expected one line per simulation)")
-    return pd.DataFrame(values, columns=[*features, LABEL]).astype({LABEL: "int64"})
+    lines = pd.Index([line for line, _ in rows], name="line")
+    return pd.DataFrame(values, columns=[*features, LABEL], index=lines).astype({LABEL: "int64"})
 
 
 def check_splits(
@@ -101,6 +109,7 @@ def check_splits(
     *,
     sources: tuple[str, str],
     features: Sequence[str] = FEATURES,
+    classes: Classes = PAPER_CLASSES,
 ) -> None:
     """Refuse a training set too small to fit, a constant feature, a split with one class."""
     if len(train) < len(features):
@@ -117,7 +126,8 @@ def check_splits(
     for frame, split, source in zip((train, test), ("training", "test"), sources, strict=True):
         labels = frame[LABEL].unique()
         if len(labels) < 2:
+            values = (classes.negative_value, classes.positive_value)
             raise DataError(
-                f"{source}: every {split} simulation has label {labels[0]} "
-                "(expected both classes: 0 = arrested and 1 = propagated)"
+                f"{source}: every {split} simulation has {classes.label} {values[labels[0]]} "
+                f"(expected both classes: {values[0]} and {values[1]})"
             )

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from common.errors import StudyError
+from inference.posterior.classes import PAPER_CLASSES, Classes
 
 __all__ = [
     "COLUMNS",
@@ -53,6 +54,12 @@ class Dataset:
     features : tuple of str
         The inputs, in the order the network takes them: the paper's :data:`FEATURES`,
         or a user's campaign's (:func:`study.data.campaign.load_csv_dataset`).
+    classes : Classes
+        What the label's 0 and 1 mean (:mod:`inference.posterior.classes`), stored in
+        every posterior file.
+    lines : bool
+        Whether ``train`` and ``test`` are indexed by their CSV line numbers, stored in
+        every posterior file (a user's campaign: which rows went where).
     """
 
     train: pd.DataFrame
@@ -61,6 +68,8 @@ class Dataset:
     sha256: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     features: tuple[str, ...] = FEATURES
+    classes: Classes = PAPER_CLASSES
+    lines: bool = False
 
 
 def read_bytes(path: Path) -> bytes:

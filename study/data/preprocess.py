@@ -49,6 +49,8 @@ class Prepared:
         The training statistics used for standardising ``(feature,)``.
     features : tuple of str
         Feature names, in column order.
+    lines, lines_test : numpy.ndarray or None
+        The CSV line number of each training and test row (a user's campaign), or None.
     """
 
     X: np.ndarray
@@ -59,6 +61,8 @@ class Prepared:
     x_mean: np.ndarray
     x_std: np.ndarray
     features: tuple[str, ...] = FEATURES
+    lines: np.ndarray | None = None
+    lines_test: np.ndarray | None = None
 
 
 def upsample_counts(y: np.ndarray, *, random_state: int | np.random.Generator) -> np.ndarray:
@@ -185,4 +189,6 @@ def prepare(
         x_mean=scaler.mean_,
         x_std=scaler.scale_,
         features=tuple(features),
+        lines=dataset.train.index.to_numpy()[keep] if dataset.lines else None,
+        lines_test=dataset.test.index.to_numpy() if dataset.lines else None,
     )

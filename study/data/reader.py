@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from study.data.campaign import load_csv_dataset
+from study.data.campaign import TEST_FRACTION, load_csv_dataset
 from study.data.cells import check_splits, decoded, parse_cell, read_table
 from study.data.dataset import COLUMNS, LABEL, DataError, Dataset
 from study.data.download import PAPER_FILES, download_paper_files, locate_data_dir, verified
@@ -69,6 +69,9 @@ def load_dataset(
     download: bool = True,
     label: str = LABEL,
     features: Sequence[str] | None = None,
+    positive: str | None = None,
+    test_fraction: float = TEST_FRACTION,
+    seed: int = 0,
 ) -> Dataset:
     """Load the study's data from wherever the rules say it is.
 
@@ -77,12 +80,13 @@ def load_dataset(
     data_dir : path-like, optional
         Directory with the paper's three files.
     train_csv, test_csv : path-like, optional
-        A user's own simulations; both or neither.
+        A user's own simulations; without ``test_csv``, ``test_fraction`` of
+        ``train_csv`` is held out, seeded by ``seed``.
     download : bool
         Whether an empty per-user cache may be filled from the network.
-    label, features : optional
-        A user's label column and features (:func:`load_csv_dataset`); the paper's data
-        takes neither.
+    label, features, positive : optional
+        A user's label column, features and event (:func:`load_csv_dataset`); the
+        paper's data takes none.
 
     Returns
     -------
@@ -99,17 +103,24 @@ def load_dataset(
     >>> data = load_dataset(train_csv=folder / "train.csv", test_csv=folder / "test.csv")
     >>> len(data.train), len(data.test), sorted(data.sha256)
     (40, 20, ['test.csv', 'train.csv'])
-    >>> load_dataset(train_csv=folder / "train.csv")
-    Traceback (most recent call last):
-    ...
-    study.data.dataset.DataError: give both a training CSV and a test CSV, or neither
+    >>> held = load_dataset(train_csv=folder / "train.csv", test_fraction=0.25, seed=3)
+    >>> len(held.train), len(held.test)
+    (30, 10)
     """
-    if (train_csv is None) != (test_csv is None):
-        raise DataError("give both a training CSV and a test CSV, or neither")
+    if test_csv is not None and train_csv is None:
+        raise DataError("--test-csv needs --train-csv (your own simulations)")
     if train_csv is not None:
-        return load_csv_dataset(Path(train_csv), Path(test_csv), label=label, features=features)
-    if label != LABEL or features is not None:
-        raise DataError("--label and --features choose columns of your own CSV files")
+        return load_csv_dataset(
+            Path(train_csv),
+            None if test_csv is None else Path(test_csv),
+            label=label,
+            features=features,
+            positive=positive,
+            test_fraction=test_fraction,
+            seed=seed,
+        )
+    if label != LABEL or features is not None or positive is not None:
+        raise DataError("--label, --features and --positive choose columns of your own CSV files")
     directory, how = locate_data_dir(data_dir)
     if how == "cache" and download:
         logger.info("fetching the paper's data into %s", directory)

@@ -12,57 +12,25 @@ import numpy as np
 
 from study.config import random_stream
 from study.data.dataset import LABEL, Dataset
+from study.data.split import stratified_subset
 
-__all__ = ["stratified_subset", "subset_dataset", "subset_seed"]
+__all__ = ["default_train_sizes", "stratified_subset", "subset_dataset", "subset_seed"]
 
 
-def stratified_subset(
-    labels: np.ndarray, size: int, *, random_state: int | np.random.SeedSequence
-) -> np.ndarray:
-    """Draw a stratified random subset of ``size`` rows, nested across sizes.
+def default_train_sizes(rows: int, *, features: int) -> list[int]:
+    """A sweep's default training sizes: the whole training set and its halvings to a 16th.
 
-    Each class's rows are permuted (seeded) and the first ``round(size × share)`` of
-    the propagating class and the rest from the arresting class are taken, so for one
-    ``random_state`` a smaller subset is part of every larger one.
-
-    Parameters
-    ----------
-    labels : numpy.ndarray
-        0/1 labels of all the training rows.
-    size : int
-        Rows wanted, between 1 and ``len(labels)``.
-    random_state : int or numpy.random.SeedSequence
-        Seeds the permutations.
-
-    Returns
-    -------
-    numpy.ndarray
-        The subset's row indices, sorted.
-
-    Raises
-    ------
-    ValueError
-        ``size`` is not between 1 and the number of rows.
+    Sizes below 10 rows or below the number of features are left out.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> labels = np.array([0, 0, 0, 0, 1, 1])
-    >>> small = stratified_subset(labels, 3, random_state=1)
-    >>> large = stratified_subset(labels, 5, random_state=1)
-    >>> set(small) <= set(large), int(labels[small].sum())
-    (True, 1)
+    >>> default_train_sizes(1600, features=8)  # the paper's data
+    [100, 200, 400, 800, 1600]
+    >>> default_train_sizes(455, features=30)
+    [56, 113, 227, 455]
     """
-    labels = np.asarray(labels)
-    if not 1 <= size <= len(labels):
-        raise ValueError(
-            f"training size {size} is not between 1 and the {len(labels)} training simulations"
-        )
-    rng = np.random.default_rng(random_state)
-    ones = rng.permutation(np.flatnonzero(labels == 1))
-    zeros = rng.permutation(np.flatnonzero(labels != 1))
-    n_ones = round(size * len(ones) / len(labels))
-    return np.sort(np.concatenate([ones[:n_ones], zeros[: size - n_ones]]))
+    halvings = (rows // 2**k for k in range(4, -1, -1))
+    return [size for size in halvings if size >= max(10, features)]
 
 
 def subset_seed(seed: int) -> np.random.SeedSequence:
@@ -86,5 +54,5 @@ def subset_dataset(dataset: Dataset, size: int, *, seed: int) -> tuple[Dataset, 
         f"stratified subset of {size} of the {len(labels)} training simulations "
         f"(seed {seed}) from {dataset.source}"
     )
-    train = dataset.train.iloc[rows].reset_index(drop=True)
+    train = dataset.train.iloc[rows]  # the index (a CSV's line numbers) kept
     return dataclasses.replace(dataset, train=train, source=source), rows

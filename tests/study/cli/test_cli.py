@@ -81,7 +81,7 @@ def test_run_smoke(csv_files, tmp_path):
         (["run", "--draws", "0"], "must be positive"),
         (["run", "--method", "mcmc"], "unknown method(s) mcmc"),
         (["run", "--data-dir", "does-not-exist"], "not found"),
-        (["run", "--train-csv", "train.csv"], "both"),
+        (["run", "--test-csv", "test.csv"], "--test-csv needs --train-csv"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(args, message, tmp_path):

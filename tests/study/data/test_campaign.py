@@ -63,15 +63,47 @@ def test_predict_on_the_campaigns_rows_gives_the_stored_predictions(fitted):
     assert "depth [km]" in table.columns and "broke" in table.columns
 
 
+def test_next_spans_the_campaigns_own_box_and_names(fitted):
+    done = study("next", "out/nuts.nc", "--sobol", "64", "-k", "5", "-o", "next.csv", cwd=fitted)
+    assert done.returncode == 0, done.stderr
+    best = pd.read_csv(fitted / "next.csv")
+    train = pd.read_csv(fitted / "train.csv")
+    assert len(best) == 5
+    for name in NAMES:  # the header reads back as written, units included
+        assert train[name].min() <= best[name].min() <= best[name].max() <= train[name].max()
+    assert (fitted / "out" / "comparison.html").exists()
+
+
 def _write(folder, frame: pd.DataFrame, test: pd.DataFrame | None = None):
     frame.to_csv(folder / "train.csv", index=False)
     (frame if test is None else test).to_csv(folder / "test.csv", index=False)
 
 
 def _bad(kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """A campaign broken one way; the options; fragments the one line must hold."""
+    """A campaign broken one way; the options; fragments the one line must hold.
+
+    The first is the training rows, or (training, test) rows; without ``--test-csv`` in
+    the options, the test rows are those of the training file.
+    """
     frame = campaign(60, seed=3)
     options = ["--label", "broke"]
+    named = frame.assign(broke=np.where(frame["broke"] == 1, "yes", "no"))
+    if kind == "two names, no --positive":
+        return (
+            named,
+            options,
+            ["column 'broke' holds 'no', 'yes'", "name the event with --positive"],
+        )
+    if kind == "--positive not a value":
+        return named, [*options, "--positive", "maybe"], ["--positive 'maybe'", "'no' or 'yes'"]
+    if kind == "a test class unknown":
+        test = frame.astype({"broke": object})
+        test.loc[3, "broke"] = "2"
+        return (frame, test), options, ["test.csv: line 5, column 'broke'", "not a class of"]
+    if kind == "a split without both classes":
+        return frame, [*options, "--test-fraction", "0.01"], ["0.01 of 60", "without both"]
+    if kind == "a fraction not a share":
+        return frame, [*options, "--test-fraction", "1.5"], ["'1.5' is not a share"]
     if kind == "text column":
         frame.insert(0, "law", "slip-weakening")
         return frame, options, ["column 'law'", "--features", "encode a categorical"]
@@ -79,7 +111,7 @@ def _bad(kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
         return frame, [*options, "--features", "depth,width"], ["'width' (from --features)"]
     if kind == "label not binary":
         frame.loc[5, "broke"] = 2
-        return frame, options, ["column 'broke'", "'2'", "0 = arrested or 1 = propagated"]
+        return frame, options, ["line 7, column 'broke'", "'2' is a third class", "--positive"]
     if kind == "no label":
         return frame, [], ["no label column 'label'", "--label"]
     if kind == "constant feature":
@@ -93,7 +125,7 @@ def _bad(kind: str) -> tuple[pd.DataFrame, list[str], list[str]]:
     if kind == "too few rows":
         return frame.head(4), options, ["4 training rows, fewer than the 5 features"]
     if kind == "one class":
-        return frame.assign(broke=0), options, ["every training simulation has label 0"]
+        return frame.assign(broke=0), options, ["every training simulation has broke 0"]
     raise AssertionError(kind)
 
 
@@ -107,14 +139,21 @@ KINDS = [
     "repeated feature",
     "too few rows",
     "one class",
+    "two names, no --positive",
+    "--positive not a value",
+    "a test class unknown",
+    "a split without both classes",
+    "a fraction not a share",
 ]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_broken_campaign_is_one_line_and_writes_nothing(kind, tmp_path):
     frame, options, fragments = _bad(kind)
-    _write(tmp_path, frame)
-    data = ["--train-csv", "train.csv", "--test-csv", "test.csv", "--out", "out"]
+    _write(tmp_path, *(frame if isinstance(frame, tuple) else (frame,)))
+    split = "--test-fraction" in options
+    data = ["--train-csv", "train.csv", *([] if split else ["--test-csv", "test.csv"])]
+    data += ["--out", "out"]
     done = study("run", "--method", "advi", *data, *options, cwd=tmp_path)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr

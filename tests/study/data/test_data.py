@@ -114,8 +114,9 @@ def test_users_csv_files_are_read_with_extra_columns_ignored(synthetic, tmp_path
     train = _write_csv(tmp_path / "train.csv", synthetic.train.assign(note="x"))
     test = _write_csv(tmp_path / "test.csv", synthetic.test.iloc[:, ::-1])  # any column order
     data = load_dataset(train_csv=train, test_csv=test)
-    pd.testing.assert_frame_equal(data.train, synthetic.train)
-    pd.testing.assert_frame_equal(data.test, synthetic.test)
+    pd.testing.assert_frame_equal(data.train.reset_index(drop=True), synthetic.train)
+    pd.testing.assert_frame_equal(data.test.reset_index(drop=True), synthetic.test)
+    assert data.train.index.tolist() == list(range(2, len(synthetic.train) + 2))  # CSV lines
     assert set(data.sha256) == {"train.csv", "test.csv"}
 
 
@@ -123,7 +124,7 @@ def test_users_csv_files_are_read_with_extra_columns_ignored(synthetic, tmp_path
     ("change", "message"),
     [
         (lambda f: f.drop(columns="label"), "no label column"),
-        (lambda f: f.assign(label=2), "is not 0 or 1"),
+        (lambda f: f.assign(label=2), "every training simulation has label 2"),
         (lambda f: f.assign(dc="a lot"), "is not a number"),
     ],
 )
@@ -134,9 +135,9 @@ def test_bad_csv_is_refused(synthetic, tmp_path, change, message):
         load_csv_dataset(train, test)
 
 
-def test_csv_needs_both_files(tmp_path):
-    with pytest.raises(DataError, match="both"):
-        load_dataset(train_csv=tmp_path / "train.csv")
+def test_a_test_csv_needs_a_training_csv(tmp_path):
+    with pytest.raises(DataError, match="--test-csv needs --train-csv"):
+        load_dataset(test_csv=tmp_path / "test.csv")
 
 
 def test_a_header_without_all_eight_takes_its_own_features(synthetic, tmp_path):
