@@ -20,6 +20,7 @@ import numpy as np
 import pymc as pm
 
 from inference.backends.choice import PRECISIONS, Precision
+from inference.backends.jax_softplus import use_safe_softplus
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ def jax_logp(
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     start_jax()
+    use_safe_softplus()  # a finite gradient at large logits (inference.backends.jax_softplus)
     from pymc.sampling.jax import get_jaxified_graph
 
     terms = {"posterior": model.logp, "prior": lambda: model.varlogp}
