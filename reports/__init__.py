@@ -8,6 +8,7 @@ from common.lazy import lazy_exports
 #: Each public name -> the module that defines it, imported on first use.
 _WHERE = {
     "render_comparison": "reports.comparison",
+    "render_design": "reports.design",
     "render_run": "reports.run",
     "render_sweep": "reports.sweep",
     "write_html": "reports.html",

@@ -19,8 +19,9 @@ from common.atomic import OutputError, atomic_write, check_directory, check_outp
 from inference.methods.registry import METHODS
 from inference.posterior import storage
 from inference.posterior.units import feature_labels
+from study.cli.design import design
+from study.cli.inputs import check_installed, load_data
 from study.cli.options import config_from
-from study.config import ConfigError
 from study.data.dataset import DataError
 from study.data.download import (
     PAPER_FILES,
@@ -28,7 +29,6 @@ from study.data.download import (
     locate_data_dir,
     verify_paper_files,
 )
-from study.data.reader import load_dataset
 from study.pipeline import RunResult, check_file_size, fit_to_file, resolve_runtime
 from study.predict_next import predict_file, rank_next
 from study.reporting import write_comparison, write_leaderboard, write_report
@@ -68,42 +68,15 @@ def _reference(methods: Sequence[str]) -> str | None:
     return next((m for m in methods if METHODS[m].draws == "markov"), None)
 
 
-def _check_installed(methods: Sequence[str]) -> None:
-    for method in methods:
-        if missing := METHODS[method].missing():
-            raise ConfigError(
-                f"method {method} needs {', '.join(missing)}, which is not installed "
-                f"(pip install {' '.join(missing)})"
-            )
-
-
-def _dataset(args: argparse.Namespace):
-    """Load the data the data options name (the paper's, or the user's CSV files).
-
-    A held-out test set is drawn with the run's ``--seed`` (a sweep's: 0, one test set
-    for all its seeds).
-    """
-    return load_dataset(
-        data_dir=args.data_dir,
-        train_csv=args.train_csv,
-        test_csv=args.test_csv,
-        label=args.label,
-        features=args.features,
-        positive=args.positive,
-        test_fraction=args.test_fraction,
-        seed=getattr(args, "seed", 0),
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     """Fit by each method asked for; write files, reports and a comparison or leaderboard."""
     methods = list(args.method)
-    _check_installed(methods)
+    check_installed(methods)
     config, runtime = resolve_runtime(config_from(args))
     check_directory(args.out)
     for name in _outputs(methods):
         check_output(args.out / name)
-    dataset = _dataset(args)
+    dataset = load_data(args)
     progress = sys.stderr.isatty()
     results = [
         fit_to_file(m, dataset, config, out=args.out, runtime=runtime, progressbar=progress)
@@ -236,9 +209,9 @@ def _sweep_summary(result: SweepResult) -> str:
 
 def sweep(args: argparse.Namespace) -> int:
     """Fit every method x seed x training size on a Dask cluster."""
-    _check_installed(args.methods)
+    check_installed(args.methods)
     config = config_from(args)
-    dataset = _dataset(args)
+    dataset = load_data(args)
     sizes = args.train_sizes or default_train_sizes(
         len(dataset.train), features=len(dataset.features)
     )
@@ -270,4 +243,5 @@ COMMANDS = {
     "next": next_simulations,
     "data": data,
     "sweep": sweep,
+    "design": design,
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from common.errors import StudyError
 from inference.methods.registry import METHODS
+from study.cli.design import add_design
 from study.cli.interrupt import Interrupted, SignalGuard
 from study.cli.options import (
     ALL,
@@ -257,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     data = commands.add_parser("data", help="say where the data is; verify or download it")
     _add_data_options(data, csv=False)
     _add_sweep(commands)
+    add_design(commands, data_options=_add_data_options)
     return parser
 
 

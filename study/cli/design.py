@@ -1,0 +1,131 @@
+"""The command line's ``design``: a sequential-design study on Dask, its options and handler."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from inference.methods.registry import METHODS
+from study.cli.options import (
+    add_config_options,
+    method_list,
+    positive_float,
+    positive_int,
+    seed_list,
+)
+from study.design.acquisition import ACQUISITIONS
+
+__all__ = ["add_design", "design"]
+
+#: The default methods: the paper's VI and the Markov reference.
+DEFAULT_METHODS = ("advi", "nuts")
+
+
+def _acquisitions(text: str) -> list[str]:
+    """Parse ``--acquisitions``: comma-separated names of :data:`ACQUISITIONS`."""
+    names = list(dict.fromkeys(part.strip() for part in text.split(",")))
+    unknown = [n for n in names if n not in ACQUISITIONS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown acquisition(s) {', '.join(unknown)} "
+            f"(expected some of {', '.join(ACQUISITIONS)})"
+        )
+    return names
+
+
+def add_design(commands, *, data_options: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add ``design``: loops of fit, score and acquire over a pool of simulations."""
+    design_parser = commands.add_parser(
+        "design",
+        help="a sequential-design study: which simulations each method's posterior runs next",
+        description="For each method, acquisition and seed, start from a stratified initial "
+        "set of the training simulations (the pool; the same set for every method and "
+        "acquisition of a seed), fit, score on the test set, run the next batch the "
+        "acquisition chooses from the rest of the pool, until the budget. Writes "
+        "OUT/<method>-<acquisition>-seed<S>/round-NN.nc (and .json), OUT/design.csv, "
+        "OUT/design.json and OUT/design.html. Rerun the same command to continue.",
+    )
+    design_parser.add_argument(
+        "--methods",
+        type=method_list,
+        default=list(DEFAULT_METHODS),
+        help=f"comma-separated methods of {', '.join(METHODS)} (default: advi,nuts)",
+    )
+    design_parser.add_argument(
+        "--acquisitions",
+        type=_acquisitions,
+        default=list(ACQUISITIONS),
+        help=f"comma-separated of {', '.join(ACQUISITIONS)} (default: all)",
+    )
+    design_parser.add_argument(
+        "--seeds", type=seed_list, default=[0, 1, 2], help="seeds, e.g. 0-2 (default: 0-2)"
+    )
+    sizes = {"--initial": 50, "--batch": 25, "--budget": 400}
+    for flag, default in sizes.items():
+        design_parser.add_argument(
+            flag, type=positive_int, default=default, help=f"simulations (default: {default})"
+        )
+    design_parser.add_argument(
+        "--beta", type=positive_float, default=1.0, help="powerbald's exponent (default: 1)"
+    )
+    design_parser.add_argument(
+        "--reference",
+        type=Path,
+        help="a posterior file fitted on the whole pool: each round's mean |p̄ - p̄_full| "
+        "on the test set (default: none)",
+    )
+    design_parser.add_argument(
+        "--out", type=Path, default=Path("design"), help="output directory (default: design/)"
+    )
+    where = design_parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    where.add_argument("--workers", type=positive_int, help="worker processes of the local cluster")
+    data_options(design_parser)
+    add_config_options(design_parser, exclude=("seed",))
+
+
+def _reference(path: Path, pool) -> object:
+    """Read the mean test predictions of a reference file fitted on the same test set."""
+    import numpy as np
+
+    from inference.posterior import storage
+    from study.data.dataset import LABEL, DataError
+
+    tree = storage.load(path)
+    y = tree["predictions_constant_data"]["y"].to_numpy()
+    if len(y) != len(pool.test) or (y != pool.test[LABEL].to_numpy()).any():
+        raise DataError(
+            f"{path}: its test set is not the design's ({len(y)} against {len(pool.test)} "
+            "test simulations, or other labels; expected a file fitted on the same data)"
+        )
+    return np.asarray(tree["predictions"]["p"].mean(("chain", "draw")))
+
+
+def design(args: argparse.Namespace) -> int:
+    """Run a design study and write its files."""
+    from study.cli.inputs import check_installed, load_data
+    from study.cli.options import config_from
+    from study.config import ConfigError
+    from study.design.rounds import Loop, Schedule
+    from study.design.runner import run_design
+    from study.sweep.cluster import dask_client
+
+    check_installed(args.methods)
+    config = config_from(args)
+    pool = load_data(args)
+    budget = min(args.budget, len(pool.train))
+    if not args.initial < budget:
+        raise ConfigError(
+            f"--initial {args.initial}: not below the budget of {budget} simulations "
+            f"(--budget {args.budget}, a pool of {len(pool.train)})"
+        )
+    schedule = Schedule(initial=args.initial, batch=args.batch, budget=budget, beta=args.beta)
+    reference = _reference(args.reference, pool) if args.reference else None
+    loops = [Loop(m, a, s) for m in args.methods for a in args.acquisitions for s in args.seeds]
+    with dask_client(args.scheduler, workers=args.workers) as client:
+        result = run_design(
+            loops, pool, config, schedule=schedule, out=args.out, client=client, reference=reference
+        )
+    print(", ".join(str(p) for p in result.files.values()))
+    return 0

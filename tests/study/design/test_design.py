@@ -1,0 +1,145 @@
+"""``study design`` on a planted pool: BALD picks near the boundary, resumes, files check out."""
+
+import itertools
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.predictive.evaluator import evaluator
+from analysis.predictive.metrics import accuracy
+from analysis.predictive.uncertainty import summarise_draws
+from inference.posterior import storage
+from study.data.dataset import DataError
+from study.design.rounds import initial_rows
+from tests.cli import study
+
+TINY = ["--hidden", "3", "--max-steps", "1500", "--draws", "100", "--prior-draws", "20"]
+SIZES = ["--initial", "20", "--batch", "10", "--budget", "40"]
+
+
+def planted(n: int, *, seed: int) -> pd.DataFrame:
+    """Two inputs on a wide box; the label flips sharply across the line a + b = 0."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-3, 3, size=(n, 2))
+    broke = (rng.uniform(size=n) < 1 / (1 + np.exp(-6 * (x[:, 0] + x[:, 1])))).astype(int)
+    return pd.DataFrame(x, columns=["a", "b"]).assign(broke=broke)
+
+
+def _design(folder, *extra):
+    args = ["design", "--methods", "advi", "--acquisitions", "random,bald", "--seeds", "0-2"]
+    args += ["--train-csv", "pool.csv", "--test-csv", "test.csv", "--label", "broke"]
+    return study(*args, *SIZES, *TINY, "--workers", "2", "--out", "d", *extra, cwd=folder)
+
+
+@pytest.fixture(scope="module")
+def designed(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("design")
+    planted(300, seed=1).to_csv(folder / "pool.csv", index=False)
+    planted(100, seed=2).to_csv(folder / "test.csv", index=False)
+    done = _design(folder)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return folder, pd.read_csv(folder / "d" / "design.csv")
+
+
+def test_bald_picks_lie_nearer_the_planted_boundary_than_randoms(designed):
+    folder, table = designed
+    pool = pd.read_csv(folder / "pool.csv")
+    distance = np.abs(pool["a"] + pool["b"]).to_numpy() / np.sqrt(2)
+    picked = table.dropna(subset=["picks"]).groupby("acquisition")["picks"]
+    mean = {
+        a: distance[[int(r) for p in picks for r in p.split(";")]].mean() for a, picks in picked
+    }
+    assert mean["bald"] < 0.5 * mean["random"], mean
+
+
+def test_every_seed_starts_every_acquisition_from_the_same_rows(designed):
+    folder, table = designed
+    for seed in range(3):
+        starts = {
+            json.dumps(
+                json.loads((folder / "d" / f"advi-{a}-seed{seed}" / "round-00.json").read_text())[
+                    "rows"
+                ]
+            )
+            for a in ("random", "bald")
+        }
+        assert len(starts) == 1
+    first = table[table["round"] == 0].groupby("seed")["accuracy"].nunique()
+    assert (first == 1).all()  # the same initial fit: the same seed, the same rows
+
+
+def test_each_round_file_holds_its_rows_and_bald_took_the_previous_files_top_k(designed):
+    folder, _ = designed
+    pool = pd.read_csv(folder / "pool.csv")
+    records = []
+    for path in sorted((folder / "d" / "advi-bald-seed1").glob("round-*.json")):
+        records.append(json.loads(path.read_text()))
+    for before, after in itertools.pairwise(records):
+        assert after["rows"] == before["rows"] + before["picks"]
+    for record in records:
+        tree = storage.load(folder / "d" / record["file"])  # checked against the contract
+        assert tree["train_subset"]["row"].values.tolist() == record["rows"]
+        p = tree["predictions"]["p"].mean(("chain", "draw")).to_numpy()
+        y = tree["predictions_constant_data"]["y"].to_numpy()
+        assert accuracy(p, y) == pytest.approx(record["accuracy"], abs=1e-12)
+    tree = storage.load(folder / "d" / records[0]["file"])
+    x = pool[["a", "b"]].to_numpy() - tree["constant_data"]["x_mean"].values
+    x /= tree["constant_data"]["x_std"].values
+    rest = np.setdiff1d(np.arange(len(pool)), records[0]["rows"])
+    bald = summarise_draws(evaluator(tree)(tree["posterior"], x[rest], dim="row"))
+    top = rest[np.argsort(-bald["mutual_information"].values, kind="stable")[:10]]
+    assert records[0]["picks"] == top.tolist()
+
+
+def test_a_rerun_after_losing_a_round_gives_the_same_numbers(designed, tmp_path):
+    folder, table = designed
+    shutil.copytree(folder / "d", tmp_path / "d")
+    for name in ("pool.csv", "test.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    for suffix in (".json", ".nc"):
+        (tmp_path / "d" / "advi-bald-seed2" / f"round-02{suffix}").unlink()
+    done = _design(tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    again = pd.read_csv(tmp_path / "d" / "design.csv")
+    timing = ["wall_seconds", "fit_seconds"]
+    pd.testing.assert_frame_equal(again.drop(columns=timing), table.drop(columns=timing))
+
+
+def test_a_rerun_with_other_settings_is_refused_in_one_line(designed, tmp_path):
+    folder, _ = designed
+    shutil.copytree(folder / "d", tmp_path / "d")
+    for name in ("pool.csv", "test.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    args = ["design", "--methods", "advi", "--train-csv", "pool.csv", "--test-csv", "test.csv"]
+    done = study(
+        *args,
+        "--label",
+        "broke",
+        "--initial",
+        "20",
+        "--batch",
+        "5",
+        "--budget",
+        "40",
+        *TINY,
+        "--workers",
+        "1",
+        "--out",
+        "d",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        .splitlines()[-1]
+        .endswith("(schedule differ); choose another --out or remove it")
+    )
+
+
+def test_an_initial_set_of_one_class_is_refused():
+    labels = np.array([0] * 98 + [1] * 2)
+    with pytest.raises(DataError, match="--initial 5: the initial set of seed 0 holds one class"):
+        initial_rows(labels, 5, seed=0)
