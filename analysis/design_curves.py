@@ -14,12 +14,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["BASELINE", "area_table", "conclusion", "paired_differences"]
+__all__ = ["BASELINE", "CORE_HOURS", "area_table", "conclusion", "paired_differences", "to_reach"]
 
 #: The acquisition every other is paired against.
 BASELINE = "random"
 #: The interval's coverage.
 LEVEL = 0.95
+#: What one simulation costs: the paper's 2 hours on 8 processors.
+CORE_HOURS = 2 * 8
 
 
 def _area(group: pd.DataFrame, metric: str) -> float:
@@ -111,3 +113,44 @@ def conclusion(differences: pd.DataFrame) -> list[str]:
             f"curve {row['mean']:+.4f}{interval} over {row['seeds']} seeds)."
         )
     return lines
+
+
+def _first(group: pd.DataFrame, metric: str, target: float, *, above: bool) -> float:
+    curve = group.sort_values("n_simulations")
+    met = curve[metric] >= target if above else curve[metric] <= target
+    return float(curve.loc[met, "n_simulations"].iloc[0]) if met.any() else np.nan
+
+
+def to_reach(table: pd.DataFrame, *, accuracy: float, log_loss: float) -> pd.DataFrame:
+    """Count the simulations each loop needs to come near the full-data reference.
+
+    Within 0.01 of its test accuracy, and within 5 % of its test log loss; NaN where a
+    loop never does within its budget. Per method and acquisition: the mean over seeds,
+    the lowest and the highest seed, the seeds that got there, and the mean in core-hours
+    at the paper's cost (:data:`CORE_HOURS` a simulation).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"method": "advi", "acquisition": "bald", "seed": [0, 0, 1, 1],
+    ...                       "n_simulations": [10, 20, 10, 20], "accuracy": [0.7, 0.8, 0.8, 0.8],
+    ...                       "log_loss": [0.6, 0.5, 0.5, 0.5]})
+    >>> row = to_reach(table, accuracy=0.805, log_loss=0.5).iloc[0]
+    >>> float(row["accuracy_mean"]), int(row["accuracy_reached"]), float(row["accuracy_core_hours"])
+    (15.0, 2, 240.0)
+    """
+    keys = ["method", "acquisition", "seed"]
+    targets = {"accuracy": (accuracy - 0.01, True), "log_loss": (1.05 * log_loss, False)}
+    columns = {}
+    for metric, (target, above) in targets.items():
+        first = table.groupby(keys).apply(
+            _first, metric=metric, target=target, above=above, include_groups=False
+        )
+        by = first.groupby(level=["method", "acquisition"])
+        columns |= {
+            f"{metric}_mean": by.mean(),
+            f"{metric}_min": by.min(),
+            f"{metric}_max": by.max(),
+            f"{metric}_reached": by.count(),
+            f"{metric}_core_hours": by.mean() * CORE_HOURS,
+        }
+    return pd.DataFrame(columns).reset_index()

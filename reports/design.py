@@ -11,7 +11,12 @@ __all__ = ["render_design"]
 
 
 def render_design(
-    rows: pd.DataFrame, *, differences: pd.DataFrame, conclusion: list[str], settings: dict
+    rows: pd.DataFrame,
+    *,
+    differences: pd.DataFrame,
+    conclusion: list[str],
+    settings: dict,
+    reach: pd.DataFrame | None = None,
 ) -> str:
     """Render a design's table (``design.csv``) as one HTML page.
 
@@ -25,6 +30,8 @@ def render_design(
         :func:`analysis.design_curves.conclusion`.
     settings : dict
         What the design ran with, shown as provenance.
+    reach : pandas.DataFrame, optional
+        :func:`analysis.design_curves.to_reach` (with a full-data reference only).
 
     Returns
     -------
@@ -41,5 +48,6 @@ def render_design(
         "final": table(final.mean(), digits=4),
         "settings": {key: display(value) for key, value in settings.items()},
         "n_rounds": len(rows),
+        "reach": None if reach is None else table(reach.set_index(["method", "acquisition"])),
     }
     return ENV.get_template("design.html.j2").render(**context)

@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 from distributed import Client, wait
 
-from analysis.design_curves import conclusion, paired_differences
+from analysis.design_curves import conclusion, paired_differences, to_reach
+from analysis.predictive.metrics import accuracy, probabilistic_scores
 from common.atomic import atomic_write
 from common.errors import StudyError
 from study.config import RunConfig
@@ -220,8 +221,19 @@ def run_design(
             if (following := submit(loop)) is not None:
                 pending[following] = loop
     table = _table(records)
+    full = None
+    if reference is not None:
+        y = pool.test[LABEL].to_numpy()
+        full = {
+            "accuracy": float(accuracy(reference, y)),
+            "log_loss": probabilistic_scores(y, reference).log_loss,
+        }
     files = _write_outputs(
-        table, out=out, failed=failed, settings=json.loads((out / _SETTINGS).read_text())
+        table,
+        out=out,
+        failed=failed,
+        settings=json.loads((out / _SETTINGS).read_text()),
+        full=full,
     )
     return DesignResult(table, files, time.perf_counter() - start)
 
@@ -233,26 +245,35 @@ def _table(records: dict[Loop, list[dict]]) -> pd.DataFrame:
 
 
 def _write_outputs(
-    table: pd.DataFrame, *, out: Path, failed: dict, settings: dict
+    table: pd.DataFrame, *, out: Path, failed: dict, settings: dict, full: dict | None
 ) -> dict[str, Path]:
-    """Write ``design.csv``, ``design.json`` and ``design.html``."""
+    """Write ``design.csv``, ``design.json`` and ``design.html``.
+
+    ``full``: the full-data reference's test ``accuracy`` and ``log_loss``, from which
+    the simulations each loop needs to come near it are counted.
+    """
     from reports.design import render_design
     from reports.html import write_html
 
     differences = paired_differences(table)
     lines = conclusion(differences)
+    reach = to_reach(table, **full) if full is not None and len(table) else None
     summary = {
         "settings": settings,
         "rows": json.loads(table.to_json(orient="records")),
         "paired_area_differences": json.loads(differences.to_json(orient="records")),
         "conclusion": lines,
+        "full_data_reference": full,
+        "to_reach": None if reach is None else json.loads(reach.to_json(orient="records")),
         "failed": {loop.name: reason for loop, reason in failed.items()},
     }
     return {
         "csv": atomic_write(out / "design.csv", table.to_csv(index=False)),
         "json": atomic_write(out / "design.json", json.dumps(summary, indent=2)),
         "report": write_html(
-            render_design(table, differences=differences, conclusion=lines, settings=settings),
+            render_design(
+                table, differences=differences, conclusion=lines, settings=settings, reach=reach
+            ),
             out / "design.html",
         ),
     }

@@ -31,7 +31,8 @@ def planted(n: int, *, seed: int) -> pd.DataFrame:
 def _design(folder, *extra):
     args = ["design", "--methods", "advi", "--acquisitions", "random,bald", "--seeds", "0-2"]
     args += ["--train-csv", "pool.csv", "--test-csv", "test.csv", "--label", "broke"]
-    return study(*args, *SIZES, *TINY, "--workers", "2", "--out", "d", *extra, cwd=folder)
+    args += ["--reference", "ref/advi.nc", *SIZES, *TINY]
+    return study(*args, "--workers", "2", "--out", "d", *extra, cwd=folder)
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +40,9 @@ def designed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("design")
     planted(300, seed=1).to_csv(folder / "pool.csv", index=False)
     planted(100, seed=2).to_csv(folder / "test.csv", index=False)
+    data = ["--train-csv", "pool.csv", "--test-csv", "test.csv", "--label", "broke"]
+    done = study("run", "--method", "advi", *data, *TINY, "--out", "ref", cwd=folder)
+    assert done.returncode == 0, done.stderr[-3000:]
     done = _design(folder)
     assert done.returncode == 0, done.stderr[-3000:]
     return folder, pd.read_csv(folder / "d" / "design.csv")
@@ -96,7 +100,8 @@ def test_each_round_file_holds_its_rows_and_bald_took_the_previous_files_top_k(d
 
 def test_a_rerun_after_losing_a_round_gives_the_same_numbers(designed, tmp_path):
     folder, table = designed
-    shutil.copytree(folder / "d", tmp_path / "d")
+    for name in ("d", "ref"):
+        shutil.copytree(folder / name, tmp_path / name)
     for name in ("pool.csv", "test.csv"):
         shutil.copy(folder / name, tmp_path / name)
     for suffix in (".json", ".nc"):
@@ -106,6 +111,23 @@ def test_a_rerun_after_losing_a_round_gives_the_same_numbers(designed, tmp_path)
     again = pd.read_csv(tmp_path / "d" / "design.csv")
     timing = ["wall_seconds", "fit_seconds"]
     pd.testing.assert_frame_equal(again.drop(columns=timing), table.drop(columns=timing))
+
+
+def test_the_gap_to_the_full_data_reference_is_the_files_and_its_reach_is_counted(designed):
+    folder, table = designed
+    reference = storage.load(folder / "ref" / "advi.nc")["predictions"]["p"].mean(("chain", "draw"))
+    row = table.iloc[-1]
+    p = storage.load(folder / "d" / row["file"])["predictions"]["p"].mean(("chain", "draw"))
+    assert row["mean_abs_diff_full"] == pytest.approx(float(np.abs(p - reference).mean()))
+    summary = json.loads((folder / "d" / "design.json").read_text())
+    y = storage.load(folder / "ref" / "advi.nc")["predictions_constant_data"]["y"].to_numpy()
+    full = summary["full_data_reference"]
+    assert full["accuracy"] == pytest.approx(accuracy(reference.to_numpy(), y))
+    assert {r["acquisition"] for r in summary["to_reach"]} == {"random", "bald"}
+    assert (
+        "Simulations to come near the full-data reference"
+        in (folder / "d" / "design.html").read_text()
+    )
 
 
 def test_a_rerun_with_other_settings_is_refused_in_one_line(designed, tmp_path):
