@@ -12,9 +12,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from scipy import stats
 
-__all__ = ["BASELINE", "CORE_HOURS", "area_table", "conclusion", "paired_differences", "to_reach"]
+__all__ = [
+    "BASELINE",
+    "CORE_HOURS",
+    "area_table",
+    "conclusion",
+    "decision_map",
+    "paired_differences",
+    "to_reach",
+]
 
 #: The acquisition every other is paired against.
 BASELINE = "random"
@@ -154,3 +163,20 @@ def to_reach(table: pd.DataFrame, *, accuracy: float, log_loss: float) -> pd.Dat
             f"{metric}_core_hours": by.mean() * CORE_HOURS,
         }
     return pd.DataFrame(columns).reset_index()
+
+
+def decision_map(tree: xr.DataTree) -> xr.Dataset:
+    """Map the full-data posterior's partial dependence on its two most effective features.
+
+    The features are ranked by the range of their mean partial-dependence curve
+    (:func:`analysis.response.curves.effect_sizes`); the map is
+    :func:`analysis.response.maps.partial_dependence_map` of the first two, whose 50 %
+    contour is the decision boundary the picks are drawn over.
+    """
+    from analysis.predictive.evaluator import evaluator
+    from analysis.response.curves import effect_sizes, partial_dependence
+    from analysis.response.maps import partial_dependence_map
+
+    network = evaluator(tree)
+    order = effect_sizes(partial_dependence(tree, network=network)).index.tolist()
+    return partial_dependence_map(tree, (order[0], order[1]), network=network)

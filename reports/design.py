@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from reports.figures.design import design_curves
 from reports.html import ENV, display, figure_uri, table
@@ -17,6 +18,7 @@ def render_design(
     conclusion: list[str],
     settings: dict,
     reach: pd.DataFrame | None = None,
+    picks: Figure | None = None,
 ) -> str:
     """Render a design's table (``design.csv``) as one HTML page.
 
@@ -32,6 +34,8 @@ def render_design(
         What the design ran with, shown as provenance.
     reach : pandas.DataFrame, optional
         :func:`analysis.design_curves.to_reach` (with a full-data reference only).
+    picks : matplotlib.figure.Figure, optional
+        Where the picks lie (:func:`reports.figures.design.picks_map`).
 
     Returns
     -------
@@ -48,6 +52,7 @@ def render_design(
         "final": table(final.mean(), digits=4),
         "settings": {key: display(value) for key, value in settings.items()},
         "n_rounds": len(rows),
+        "picks": None if picks is None else figure_uri(picks),
         "reach": None if reach is None else table(reach.set_index(["method", "acquisition"])),
     }
     return ENV.get_template("design.html.j2").render(**context)

@@ -82,13 +82,25 @@ def add_design(commands, *, data_options: Callable[[argparse.ArgumentParser], No
     where.add_argument("--scheduler", help="address of an existing Dask scheduler")
     where.add_argument("--workers", type=positive_int, help="worker processes of the local cluster")
     data_options(design_parser)
+    design_parser.add_argument(
+        "--pool",
+        dest="train_csv",
+        type=Path,
+        metavar="POOL.csv",
+        help="your own pool of labelled simulations: --train-csv under the design's name",
+    )
+    design_parser.add_argument(
+        "--test",
+        dest="test_csv",
+        type=Path,
+        metavar="TEST.csv",
+        help="your own test simulations: --test-csv",
+    )
     add_config_options(design_parser, exclude=("seed",))
 
 
 def _reference(path: Path, pool) -> object:
-    """Read the mean test predictions of a reference file fitted on the same test set."""
-    import numpy as np
-
+    """Read a reference file, refusing one fitted on another test set."""
     from inference.posterior import storage
     from study.data.dataset import LABEL, DataError
 
@@ -99,7 +111,7 @@ def _reference(path: Path, pool) -> object:
             f"{path}: its test set is not the design's ({len(y)} against {len(pool.test)} "
             "test simulations, or other labels; expected a file fitted on the same data)"
         )
-    return np.asarray(tree["predictions"]["p"].mean(("chain", "draw")))
+    return tree
 
 
 def design(args: argparse.Namespace) -> int:

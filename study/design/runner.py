@@ -20,40 +20,25 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from distributed import Client, wait
 
-from analysis.design_curves import conclusion, paired_differences, to_reach
+from analysis.design_curves import decision_map
 from analysis.predictive.metrics import accuracy, probabilistic_scores
 from common.atomic import atomic_write
 from common.errors import StudyError
+from inference.posterior.units import feature_labels
+from reports.figures.design import picks_map
 from study.config import RunConfig
 from study.data.dataset import LABEL, Dataset
+from study.design.outputs import design_table, write_outputs
 from study.design.rounds import Loop, Schedule, design_round, initial_rows
 from study.pipeline import resolve_runtime
 
-__all__ = ["COLUMNS", "DesignError", "DesignResult", "run_design"]
+__all__ = ["DesignError", "DesignResult", "run_design"]
 
 logger = logging.getLogger(__name__)
 
-#: ``design.csv``'s columns, in order.
-COLUMNS = (
-    "method",
-    "acquisition",
-    "seed",
-    "round",
-    "n_simulations",
-    "accuracy",
-    "log_loss",
-    "brier",
-    "ece",
-    "mean_abs_diff_full",
-    "wall_seconds",
-    "fit_seconds",
-    "positive_share",
-    "picked_mean_bald",
-    "picks",
-    "file",
-)
 _SETTINGS = "design-settings.json"
 
 
@@ -136,7 +121,7 @@ def run_design(
     schedule: Schedule,
     out: Path,
     client: Client,
-    reference: np.ndarray | None = None,
+    reference: xr.DataTree | None = None,
 ) -> DesignResult:
     """Run every loop's rounds on the cluster; write each round, then the tables and report.
 
@@ -151,8 +136,10 @@ def run_design(
     out : pathlib.Path
         Output directory.
     client : distributed.Client
-    reference : numpy.ndarray, optional
-        A full-data reference's mean test predictions (``mean_abs_diff_full``).
+    reference : xarray.DataTree, optional
+        A posterior file fitted on the whole pool: each round's ``mean_abs_diff_full`` to
+        its mean test predictions, the simulations to come near its accuracy and log
+        loss, and its decision boundary under the picks.
 
     Raises
     ------
@@ -174,6 +161,9 @@ def run_design(
         client.scheduler.address,
     )
     data = client.scatter(pool, broadcast=True, hash=False)
+    full_p = None
+    if reference is not None:
+        full_p = reference["predictions"]["p"].mean(("chain", "draw")).to_numpy()
     run = uuid.uuid4().hex[:8]
 
     def submit(loop: Loop):
@@ -190,7 +180,7 @@ def run_design(
             config,
             runtime,
             schedule=schedule,
-            reference=reference,
+            reference=full_p,
             key=f"{loop.name}-round{index}-{run}",
             pure=False,
         )
@@ -220,60 +210,28 @@ def run_design(
             )
             if (following := submit(loop)) is not None:
                 pending[following] = loop
-    table = _table(records)
-    full = None
-    if reference is not None:
+    table = design_table(records)
+    full, picks = None, None
+    if reference is not None and len(table):
         y = pool.test[LABEL].to_numpy()
         full = {
-            "accuracy": float(accuracy(reference, y)),
-            "log_loss": probabilistic_scores(y, reference).log_loss,
+            "accuracy": float(accuracy(full_p, y)),
+            "log_loss": probabilistic_scores(y, full_p).log_loss,
         }
-    files = _write_outputs(
+        first = min(initial)
+        picks = picks_map(
+            decision_map(reference),
+            table[table["seed"] == first],
+            pool=pool.train[list(pool.features)].reset_index(drop=True),
+            initial=initial[first],
+            names=feature_labels(reference),
+        )
+    files = write_outputs(
         table,
         out=out,
         failed=failed,
         settings=json.loads((out / _SETTINGS).read_text()),
         full=full,
+        picks=picks,
     )
     return DesignResult(table, files, time.perf_counter() - start)
-
-
-def _table(records: dict[Loop, list[dict]]) -> pd.DataFrame:
-    rows = [r | {"picks": ";".join(map(str, r["picks"]))} for rs in records.values() for r in rs]
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
-    return table.sort_values(["method", "acquisition", "seed", "round"], ignore_index=True)
-
-
-def _write_outputs(
-    table: pd.DataFrame, *, out: Path, failed: dict, settings: dict, full: dict | None
-) -> dict[str, Path]:
-    """Write ``design.csv``, ``design.json`` and ``design.html``.
-
-    ``full``: the full-data reference's test ``accuracy`` and ``log_loss``, from which
-    the simulations each loop needs to come near it are counted.
-    """
-    from reports.design import render_design
-    from reports.html import write_html
-
-    differences = paired_differences(table)
-    lines = conclusion(differences)
-    reach = to_reach(table, **full) if full is not None and len(table) else None
-    summary = {
-        "settings": settings,
-        "rows": json.loads(table.to_json(orient="records")),
-        "paired_area_differences": json.loads(differences.to_json(orient="records")),
-        "conclusion": lines,
-        "full_data_reference": full,
-        "to_reach": None if reach is None else json.loads(reach.to_json(orient="records")),
-        "failed": {loop.name: reason for loop, reason in failed.items()},
-    }
-    return {
-        "csv": atomic_write(out / "design.csv", table.to_csv(index=False)),
-        "json": atomic_write(out / "design.json", json.dumps(summary, indent=2)),
-        "report": write_html(
-            render_design(
-                table, differences=differences, conclusion=lines, settings=settings, reach=reach
-            ),
-            out / "design.html",
-        ),
-    }

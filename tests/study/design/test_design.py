@@ -30,7 +30,7 @@ def planted(n: int, *, seed: int) -> pd.DataFrame:
 
 def _design(folder, *extra):
     args = ["design", "--methods", "advi", "--acquisitions", "random,bald", "--seeds", "0-2"]
-    args += ["--train-csv", "pool.csv", "--test-csv", "test.csv", "--label", "broke"]
+    args += ["--pool", "pool.csv", "--test", "test.csv", "--label", "broke"]
     args += ["--reference", "ref/advi.nc", *SIZES, *TINY]
     return study(*args, "--workers", "2", "--out", "d", *extra, cwd=folder)
 
