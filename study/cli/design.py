@@ -72,8 +72,9 @@ def add_design(commands, *, data_options: Callable[[argparse.ArgumentParser], No
     design_parser.add_argument(
         "--reference",
         type=Path,
-        help="a posterior file fitted on the whole pool: each round's mean |p̄ - p̄_full| "
-        "on the test set (default: none)",
+        help="a posterior file fitted on the whole pool and the same test set (default: the "
+        "design's Markov method, else NUTS, fitted once at run's defaults and kept as "
+        "OUT/reference-<method>.nc)",
     )
     design_parser.add_argument(
         "--out", type=Path, default=Path("design"), help="output directory (default: design/)"
@@ -119,6 +120,7 @@ def design(args: argparse.Namespace) -> int:
     from study.cli.inputs import check_installed, load_data
     from study.cli.options import config_from
     from study.config import ConfigError
+    from study.design.reference import reference_method
     from study.design.rounds import Loop, Schedule
     from study.design.runner import run_design
     from study.sweep.cluster import dask_client
@@ -134,10 +136,18 @@ def design(args: argparse.Namespace) -> int:
         )
     schedule = Schedule(initial=args.initial, batch=args.batch, budget=budget, beta=args.beta)
     reference = _reference(args.reference, pool) if args.reference else None
+    method = None if reference is not None else reference_method(args.methods)
     loops = [Loop(m, a, s) for m in args.methods for a in args.acquisitions for s in args.seeds]
     with dask_client(args.scheduler, workers=args.workers) as client:
         result = run_design(
-            loops, pool, config, schedule=schedule, out=args.out, client=client, reference=reference
+            loops,
+            pool,
+            config,
+            schedule=schedule,
+            out=args.out,
+            client=client,
+            reference=reference,
+            reference_method=method,
         )
     print(", ".join(str(p) for p in result.files.values()))
     return 0

@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,24 +26,19 @@ from distributed import Client, wait
 from analysis.design_curves import decision_map
 from analysis.predictive.metrics import accuracy, probabilistic_scores
 from common.atomic import atomic_write
-from common.errors import StudyError
 from inference.posterior.units import feature_labels
 from reports.figures.design import picks_map
 from study.config import RunConfig
 from study.data.dataset import LABEL, Dataset
 from study.design.outputs import design_table, write_outputs
+from study.design.reference import full_data_reference
 from study.design.rounds import Loop, Schedule, design_round, initial_rows
+from study.design.settings import SETTINGS_FILE, DesignError, check_settings, design_settings
 from study.pipeline import resolve_runtime
 
 __all__ = ["DesignError", "DesignResult", "run_design"]
 
 logger = logging.getLogger(__name__)
-
-_SETTINGS = "design-settings.json"
-
-
-class DesignError(StudyError, ValueError):
-    """The design cannot start: its output holds another design's results."""
 
 
 @dataclass(frozen=True)
@@ -57,42 +52,6 @@ class DesignResult:
 
 def _round_path(out: Path, loop: Loop, index: int, suffix: str) -> Path:
     return out / loop.name / f"round-{index:02d}{suffix}"
-
-
-def _settings(pool: Dataset, config: RunConfig, schedule: Schedule, methods) -> dict:
-    options = {m: config.applying_to(m) for m in methods}
-    return {
-        "schedule": asdict(schedule),
-        "options": options,
-        "data_sha256": pool.sha256,
-        "features": list(pool.features),
-        "pool": len(pool.train),
-    }
-
-
-def _check_settings(out: Path, settings: dict) -> None:
-    """Write the design's settings, or refuse an output that holds another design's."""
-    path = out / _SETTINGS
-    if path.is_file():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        stored_options = stored.get("options", {})
-        differ = [
-            k
-            for k in ("schedule", "data_sha256", "features", "pool")
-            if stored.get(k) != settings[k]
-        ]
-        differ += [
-            m
-            for m in settings["options"]
-            if m in stored_options and stored_options[m] != settings["options"][m]
-        ]
-        if differ:
-            raise DesignError(
-                f"{path}: the design in {out} was run with other settings ({', '.join(differ)} "
-                "differ); choose another --out or remove it"
-            )
-        settings = {**stored, "options": stored_options | settings["options"]}
-    atomic_write(path, json.dumps(settings, indent=2, sort_keys=True))
 
 
 def _done(out: Path, loop: Loop) -> list[dict]:
@@ -122,6 +81,7 @@ def run_design(
     out: Path,
     client: Client,
     reference: xr.DataTree | None = None,
+    reference_method: str | None = None,
 ) -> DesignResult:
     """Run every loop's rounds on the cluster; write each round, then the tables and report.
 
@@ -140,6 +100,9 @@ def run_design(
         A posterior file fitted on the whole pool: each round's ``mean_abs_diff_full`` to
         its mean test predictions, the simulations to come near its accuracy and log
         loss, and its decision boundary under the picks.
+    reference_method : str, optional
+        Without ``reference``: the method of the full-data reference fitted here once and
+        kept in ``out`` (:func:`study.design.reference.full_data_reference`).
 
     Raises
     ------
@@ -149,7 +112,9 @@ def run_design(
     start = time.perf_counter()
     config, runtime = resolve_runtime(config, cores=1)
     out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, _settings(pool, config, schedule, {loop.method for loop in loops}))
+    check_settings(out, design_settings(pool, config, schedule, {loop.method for loop in loops}))
+    if reference is None and reference_method is not None:
+        reference = full_data_reference(reference_method, pool, out=out)
     labels = pool.train[LABEL].to_numpy()
     initial = {s: initial_rows(labels, schedule.initial, seed=s) for s in {lp.seed for lp in loops}}
     records = {loop: _done(out, loop) for loop in loops}
@@ -230,7 +195,7 @@ def run_design(
         table,
         out=out,
         failed=failed,
-        settings=json.loads((out / _SETTINGS).read_text()),
+        settings=json.loads((out / SETTINGS_FILE).read_text()),
         full=full,
         picks=picks,
     )

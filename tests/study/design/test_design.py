@@ -12,11 +12,13 @@ from analysis.predictive.evaluator import evaluator
 from analysis.predictive.metrics import accuracy
 from analysis.predictive.uncertainty import summarise_draws
 from inference.posterior import storage
+from study.config import RunConfig
 from study.data.dataset import DataError
 from study.design.rounds import initial_rows
 from tests.cli import study
 
 TINY = ["--hidden", "3", "--max-steps", "1500", "--draws", "100", "--prior-draws", "20"]
+TINY += ["--pointwise", "none"]
 SIZES = ["--initial", "20", "--batch", "10", "--budget", "40"]
 
 
@@ -31,7 +33,7 @@ def planted(n: int, *, seed: int) -> pd.DataFrame:
 def _design(folder, *extra):
     args = ["design", "--methods", "advi", "--acquisitions", "random,bald", "--seeds", "0-2"]
     args += ["--pool", "pool.csv", "--test", "test.csv", "--label", "broke"]
-    args += ["--reference", "ref/advi.nc", *SIZES, *TINY]
+    args += [*SIZES, *TINY]  # the full-data reference: NUTS at run's defaults, fitted once
     return study(*args, "--workers", "2", "--out", "d", *extra, cwd=folder)
 
 
@@ -40,9 +42,6 @@ def designed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("design")
     planted(300, seed=1).to_csv(folder / "pool.csv", index=False)
     planted(100, seed=2).to_csv(folder / "test.csv", index=False)
-    data = ["--train-csv", "pool.csv", "--test-csv", "test.csv", "--label", "broke"]
-    done = study("run", "--method", "advi", *data, *TINY, "--out", "ref", cwd=folder)
-    assert done.returncode == 0, done.stderr[-3000:]
     done = _design(folder)
     assert done.returncode == 0, done.stderr[-3000:]
     return folder, pd.read_csv(folder / "d" / "design.csv")
@@ -100,27 +99,31 @@ def test_each_round_file_holds_its_rows_and_bald_took_the_previous_files_top_k(d
 
 def test_a_rerun_after_losing_a_round_gives_the_same_numbers(designed, tmp_path):
     folder, table = designed
-    for name in ("d", "ref"):
-        shutil.copytree(folder / name, tmp_path / name)
+    shutil.copytree(folder / "d", tmp_path / "d")
     for name in ("pool.csv", "test.csv"):
         shutil.copy(folder / name, tmp_path / name)
     for suffix in (".json", ".nc"):
         (tmp_path / "d" / "advi-bald-seed2" / f"round-02{suffix}").unlink()
     done = _design(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert "fitting the full-data reference" not in done.stderr  # kept from the first run
     again = pd.read_csv(tmp_path / "d" / "design.csv")
     timing = ["wall_seconds", "fit_seconds"]
     pd.testing.assert_frame_equal(again.drop(columns=timing), table.drop(columns=timing))
 
 
-def test_the_gap_to_the_full_data_reference_is_the_files_and_its_reach_is_counted(designed):
+def test_the_reference_is_nuts_at_runs_defaults_and_the_gap_to_it_is_the_files(designed):
     folder, table = designed
-    reference = storage.load(folder / "ref" / "advi.nc")["predictions"]["p"].mean(("chain", "draw"))
+    tree = storage.load(folder / "d" / "reference-nuts.nc")
+    stored, defaults = json.loads(tree.attrs["config"]), RunConfig().as_dict()
+    keys = ("draws", "tune", "chains", "hidden")
+    assert {k: stored[k] for k in keys} == {k: defaults[k] for k in keys}
+    reference = tree["predictions"]["p"].mean(("chain", "draw"))
     row = table.iloc[-1]
     p = storage.load(folder / "d" / row["file"])["predictions"]["p"].mean(("chain", "draw"))
     assert row["mean_abs_diff_full"] == pytest.approx(float(np.abs(p - reference).mean()))
     summary = json.loads((folder / "d" / "design.json").read_text())
-    y = storage.load(folder / "ref" / "advi.nc")["predictions_constant_data"]["y"].to_numpy()
+    y = tree["predictions_constant_data"]["y"].to_numpy()
     full = summary["full_data_reference"]
     assert full["accuracy"] == pytest.approx(accuracy(reference.to_numpy(), y))
     assert {r["acquisition"] for r in summary["to_reach"]} == {"random", "bald"}
@@ -159,6 +162,18 @@ def test_a_rerun_with_other_settings_is_refused_in_one_line(designed, tmp_path):
         .splitlines()[-1]
         .endswith("(schedule differ); choose another --out or remove it")
     )
+
+
+def test_a_reference_of_another_test_set_is_refused_in_one_line(designed, tmp_path):
+    folder, _ = designed
+    planted(50, seed=9).to_csv(tmp_path / "other.csv", index=False)
+    shutil.copy(folder / "pool.csv", tmp_path / "pool.csv")
+    reference = folder / "d" / "reference-nuts.nc"
+    args = ["design", "--pool", "pool.csv", "--test", "other.csv", "--label", "broke"]
+    done = study(*args, "--reference", str(reference), "--out", "d", cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 2, done.stderr
+    assert "its test set is not the design's (100 against 50" in done.stderr
+    assert not (tmp_path / "d").exists()
 
 
 def test_an_initial_set_of_one_class_is_refused():
