@@ -119,8 +119,29 @@ def _test_scores(tree: xr.DataTree, reference: np.ndarray | None) -> dict:
     }
 
 
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else float("nan")
+def _pick(
+    loop: Loop, index: int, tree: xr.DataTree, pool: Dataset, rows: np.ndarray, *, schedule
+) -> tuple[np.ndarray, float]:
+    """Score the rest of the pool under a round's file; return the picks and their mean BALD."""
+    remaining = np.setdiff1d(np.arange(len(pool.train)), rows)
+    k = min(schedule.batch, schedule.budget - len(rows), len(remaining))
+    if k <= 0:  # the budget is spent
+        return remaining[:0], float("nan")
+    draws = evaluator(tree)(tree["posterior"], _standardised(pool, tree)[remaining], dim="row")
+    scores = summarise_draws(draws)
+    rng = np.random.default_rng(random_stream(loop.seed, f"design {loop.acquisition} {index}"))
+    inputs = pool.train[list(pool.features)].to_numpy(dtype=float)
+    spread = (inputs - inputs.mean(axis=0)) / inputs.std(axis=0)  # the whole pool's scale
+    chosen = acquire(
+        loop.acquisition,
+        scores=scores,
+        pool=spread[remaining],
+        acquired=spread[rows],
+        k=k,
+        rng=rng,
+        beta=schedule.beta,
+    )
+    return remaining[chosen], float(scores["mutual_information"].to_numpy()[chosen].mean())
 
 
 def design_round(
@@ -169,23 +190,7 @@ def design_round(
     own = dataclasses.replace(config, seed=loop.seed)
     tree = fit_posterior(loop.method, subset, own, runtime=runtime)
     tree[ROWS_GROUP] = xr.DataTree(xr.Dataset({"row": ("subset", np.asarray(rows))}))
-    remaining = np.setdiff1d(np.arange(len(pool.train)), rows)
-    k = min(schedule.batch, schedule.budget - len(rows), len(remaining))
-    standard = _standardised(pool, tree)
-    draws = evaluator(tree)(tree["posterior"], standard[remaining], dim="row")
-    scores = summarise_draws(draws)
-    rng = np.random.default_rng(random_stream(loop.seed, f"design {loop.acquisition} {index}"))
-    inputs = pool.train[list(pool.features)].to_numpy(dtype=float)
-    spread = (inputs - inputs.mean(axis=0)) / inputs.std(axis=0)  # the whole pool's scale
-    chosen = acquire(
-        loop.acquisition,
-        scores=scores,
-        pool=spread[remaining],
-        acquired=spread[rows],
-        k=max(k, 0),
-        rng=rng,
-        beta=schedule.beta,
-    )
+    picks, picked_bald = _pick(loop, index, tree, pool, rows, schedule=schedule)
     labels = pool.train[LABEL].to_numpy()
     record = {
         "method": loop.method,
@@ -197,8 +202,8 @@ def design_round(
         "wall_seconds": time.perf_counter() - start,
         "fit_seconds": float(tree.attrs["fit_seconds"]),
         "positive_share": float(labels[rows].mean()),
-        "picked_mean_bald": _mean(scores["mutual_information"].to_numpy()[chosen]),
+        "picked_mean_bald": picked_bald,
         "rows": [int(r) for r in rows],
-        "picks": [int(r) for r in remaining[chosen]],
+        "picks": [int(r) for r in picks],
     }
     return storage.to_bytes(tree), record
