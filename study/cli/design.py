@@ -44,7 +44,8 @@ def add_design(commands, *, data_options: Callable[[argparse.ArgumentParser], No
         "acquisition of a seed), fit, score on the test set, run the next batch the "
         "acquisition chooses from the rest of the pool, until the budget. Writes "
         "OUT/<method>-<acquisition>-seed<S>/round-NN.nc (and .json), OUT/design.csv, "
-        "OUT/design.json and OUT/design.html. Rerun the same command to continue.",
+        "OUT/design.json and OUT/design.html. Rerun the same command to continue. Exit "
+        "code 1 if a loop failed (the others go on; its rounds so far are kept).",
     )
     design_parser.add_argument(
         "--methods",
@@ -150,4 +151,4 @@ def design(args: argparse.Namespace) -> int:
             reference_method=method,
         )
     print(", ".join(str(p) for p in result.files.values()))
-    return 0
+    return 1 if result.failed else 0

@@ -43,11 +43,12 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DesignResult:
-    """What a design produced: its table (``design.csv``), files and wall time."""
+    """What a design produced: its table (``design.csv``), files, wall time, failed loops."""
 
     table: pd.DataFrame
     files: dict[str, Path]
     seconds: float
+    failed: int = 0
 
 
 def _round_path(out: Path, loop: Loop, index: int, suffix: str) -> Path:
@@ -125,7 +126,8 @@ def run_design(
         len(loops),
         client.scheduler.address,
     )
-    data = client.scatter(pool, broadcast=True, hash=False)
+    # the pool goes with every task (≈ 0.1 MB), not scattered once: a task whose worker
+    # dies is then run again on another, where scattered data would be lost with it
     full_p = None
     if reference is not None:
         full_p = reference["predictions"]["p"].mean(("chain", "draw")).to_numpy()
@@ -141,7 +143,7 @@ def run_design(
             loop,
             index,
             rows,
-            data,
+            pool,
             config,
             runtime,
             schedule=schedule,
@@ -161,6 +163,7 @@ def run_design(
                 logger.error("loop %s failed: %s", loop.name, failed[loop])
                 continue
             nc, record = future.result()
+            future.release()  # the scheduler forgets it: a lost worker does not run it again
             index = len(records[loop])
             atomic_write(_round_path(out, loop, index, ".nc"), nc)
             record["file"] = f"{loop.name}/round-{index:02d}.nc"
@@ -199,4 +202,4 @@ def run_design(
         full=full,
         picks=picks,
     )
-    return DesignResult(table, files, time.perf_counter() - start)
+    return DesignResult(table, files, time.perf_counter() - start, failed=len(failed))

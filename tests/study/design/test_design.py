@@ -3,6 +3,11 @@
 import itertools
 import json
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -180,3 +185,68 @@ def test_an_initial_set_of_one_class_is_refused():
     labels = np.array([0] * 98 + [1] * 2)
     with pytest.raises(DataError, match="--initial 5: the initial set of seed 0 holds one class"):
         initial_rows(labels, 5, seed=0)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _stop(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_worker_killed_mid_round_is_replaced_and_the_loop_ends_with_the_same_numbers(
+    designed, tmp_path
+):
+    """A separate scheduler and worker; the worker is killed as round 1 starts; a new one
+    joins: the round is run again there, and the loop's numbers are the undisturbed ones."""
+    folder, table = designed
+    for name in ("pool.csv", "test.csv"):
+        shutil.copy(folder / name, tmp_path / name)
+    (tmp_path / "d").mkdir()
+    shutil.copy(folder / "d" / "reference-nuts.nc", tmp_path / "d")  # not fitted again
+    dask = str(Path(sys.executable).parent / "dask")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    port = address.rsplit(":", 1)[1]
+    worker = [dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+    log = open(tmp_path / "cluster.log", "w")
+    start = [dask, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"]
+    processes = [subprocess.Popen(start, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)]
+    try:
+        processes.append(subprocess.Popen(worker, cwd=tmp_path, stdout=log, stderr=log))
+        args = ["design", "--methods", "advi", "--acquisitions", "bald", "--seeds", "0"]
+        args += ["--pool", "pool.csv", "--test", "test.csv", "--label", "broke", *SIZES, *TINY]
+        design = subprocess.Popen(
+            [sys.executable, "-m", "study", *args, "--scheduler", address, "--out", "d"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        processes.insert(0, design)
+        first = tmp_path / "d" / "advi-bald-seed0" / "round-00.json"
+        deadline = time.monotonic() + 240
+        while not first.exists() and design.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.exists(), design.communicate()[1][-2000:]
+        time.sleep(0.5)  # round 1 has gone to the worker: a fit takes seconds
+        processes[-1].kill()  # the only worker, mid-round
+        processes[-1].wait()
+        processes.append(subprocess.Popen(worker, cwd=tmp_path, stdout=log, stderr=log))
+        _, stderr = design.communicate(timeout=240)
+        assert design.returncode == 0, stderr[-2000:]
+    finally:
+        _stop(processes)
+        log.close()
+    again = pd.read_csv(tmp_path / "d" / "design.csv")
+    expected = table[(table["acquisition"] == "bald") & (table["seed"] == 0)]
+    timing = ["wall_seconds", "fit_seconds"]
+    pd.testing.assert_frame_equal(
+        again.drop(columns=timing).reset_index(drop=True),
+        expected.drop(columns=timing).reset_index(drop=True),
+    )
