@@ -59,7 +59,6 @@ def render_comparison(
     importance = comparison.importance[["f1_drop", "f1_drop_lower", "f1_drop_upper"]]
     classes = runs[0].classes
     context = {
-        "classes": classes,
         "title": title,
         "a": labels[0],
         "b": labels[1],

@@ -216,7 +216,6 @@ def render_run(result: FileAnalysis, *, title: str) -> str:
         "title": title,
         "method": result.method,
         "classes": result.classes,
-        "features": len(result.aligned["feature"]),
         "metrics": result.metrics,
         "balance": _balance(result),
         "verdict": result.diagnostics.verdict,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from inference.methods.registry import METHODS
 from study.cli.options import (
+    add_cluster_options,
     add_config_options,
     method_list,
     positive_float,
@@ -80,9 +81,7 @@ def add_design(commands, *, data_options: Callable[[argparse.ArgumentParser], No
     design_parser.add_argument(
         "--out", type=Path, default=Path("design"), help="output directory (default: design/)"
     )
-    where = design_parser.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", help="address of an existing Dask scheduler")
-    where.add_argument("--workers", type=positive_int, help="worker processes of the local cluster")
+    add_cluster_options(design_parser)
     data_options(design_parser)
     design_parser.add_argument(
         "--pool",

@@ -16,6 +16,7 @@ from study.config import option_fields as config_fields
 
 __all__ = [
     "ALL",
+    "add_cluster_options",
     "add_config_options",
     "config_from",
     "method_list",
@@ -74,6 +75,21 @@ def add_config_options(parser: argparse.ArgumentParser, *, exclude: Collection[s
             default=f.default,
             help=f"{f.metadata['help']} (default: {f.default})",
         )
+
+
+def add_cluster_options(parser: argparse.ArgumentParser) -> None:
+    """Add where a Dask command runs: ``--scheduler ADDRESS`` or ``--workers N`` locally."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--scheduler",
+        help="address of an existing Dask scheduler, e.g. tcp://host:8786 (default: a local "
+        "cluster on this machine)",
+    )
+    where.add_argument(
+        "--workers",
+        type=positive_int,
+        help="worker processes of the local cluster, one task each (default: the usable CPUs)",
+    )
 
 
 def config_from(args: argparse.Namespace, **values) -> RunConfig:

@@ -18,6 +18,7 @@ from study.cli.design import add_design
 from study.cli.interrupt import Interrupted, SignalGuard
 from study.cli.options import (
     ALL,
+    add_cluster_options,
     add_config_options,
     method_list,
     positive_int,
@@ -227,17 +228,7 @@ def _add_sweep(commands) -> None:
     sweep.add_argument(
         "--out", type=Path, default=Path("sweep"), help="output directory (default: sweep/)"
     )
-    where = sweep.add_mutually_exclusive_group()
-    where.add_argument(
-        "--scheduler",
-        help="address of an existing Dask scheduler, e.g. tcp://host:8786 (default: a local "
-        "cluster on this machine)",
-    )
-    where.add_argument(
-        "--workers",
-        type=positive_int,
-        help="worker processes of the local cluster, one task each (default: the usable CPUs)",
-    )
+    add_cluster_options(sweep)
     _add_data_options(sweep)
     add_config_options(sweep, exclude=("seed",))
 

@@ -29,7 +29,7 @@ from study.data.dataset import LABEL, DataError, Dataset
 from study.data.split import stratified_subset
 from study.design.acquisition import acquire
 
-__all__ = ["Loop", "Schedule", "design_round", "initial_rows"]
+__all__ = ["Loop", "Schedule", "design_round", "initial_rows", "test_scores"]
 
 #: The group that names a round's training rows: their positions in the pool.
 ROWS_GROUP = "train_subset"
@@ -105,7 +105,8 @@ def _standardised(dataset: Dataset, tree: xr.DataTree) -> np.ndarray:
     return (x - data["x_mean"].to_numpy()) / data["x_std"].to_numpy()
 
 
-def _test_scores(tree: xr.DataTree, reference: np.ndarray | None) -> dict:
+def test_scores(tree: xr.DataTree, reference: np.ndarray | None = None) -> dict:
+    """Score a file's mean test predictions; ``mean_abs_diff_full`` to ``reference``'s."""
     p = tree["predictions"]["p"].mean(("chain", "draw")).to_numpy()
     y = tree["predictions_constant_data"]["y"].to_numpy()
     scores = probabilistic_scores(y, p)
@@ -198,7 +199,7 @@ def design_round(
         "seed": loop.seed,
         "round": index,
         "n_simulations": len(rows),
-        **_test_scores(tree, reference),
+        **test_scores(tree, reference),
         "wall_seconds": time.perf_counter() - start,
         "fit_seconds": float(tree.attrs["fit_seconds"]),
         "positive_share": float(labels[rows].mean()),

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from distributed import Client, wait
+from matplotlib.figure import Figure
 
 from analysis.design_curves import decision_map
-from analysis.predictive.metrics import accuracy, probabilistic_scores
 from common.atomic import atomic_write
 from inference.posterior.units import feature_labels
 from reports.figures.design import picks_map
@@ -32,8 +32,8 @@ from study.config import RunConfig
 from study.data.dataset import LABEL, Dataset
 from study.design.outputs import design_table, write_outputs
 from study.design.reference import full_data_reference
-from study.design.rounds import Loop, Schedule, design_round, initial_rows
-from study.design.settings import SETTINGS_FILE, DesignError, check_settings, design_settings
+from study.design.rounds import Loop, Schedule, design_round, initial_rows, test_scores
+from study.design.settings import DesignError, check_settings, design_settings
 from study.pipeline import resolve_runtime
 
 __all__ = ["DesignError", "DesignResult", "run_design"]
@@ -113,7 +113,8 @@ def run_design(
     start = time.perf_counter()
     config, runtime = resolve_runtime(config, cores=1)
     out.mkdir(parents=True, exist_ok=True)
-    check_settings(out, design_settings(pool, config, schedule, {loop.method for loop in loops}))
+    methods = {loop.method for loop in loops}
+    settings = check_settings(out, design_settings(pool, config, schedule, methods))
     if reference is None and reference_method is not None:
         reference = full_data_reference(reference_method, pool, out=out)
     labels = pool.train[LABEL].to_numpy()
@@ -126,8 +127,6 @@ def run_design(
         len(loops),
         client.scheduler.address,
     )
-    # the pool goes with every task (≈ 0.1 MB), not scattered once: a task whose worker
-    # dies is then run again on another, where scattered data would be lost with it
     full_p = None
     if reference is not None:
         full_p = reference["predictions"]["p"].mean(("chain", "draw")).to_numpy()
@@ -138,6 +137,8 @@ def run_design(
         if rows is None:
             return None
         index = len(records[loop])
+        # the pool goes with every task (≈ 0.1 MB), not scattered once: a task whose worker
+        # dies is then run again on another, where scattered data would be lost with it
         return client.submit(
             design_round,
             loop,
@@ -181,25 +182,29 @@ def run_design(
     table = design_table(records)
     full, picks = None, None
     if reference is not None and len(table):
-        y = pool.test[LABEL].to_numpy()
-        full = {
-            "accuracy": float(accuracy(full_p, y)),
-            "log_loss": probabilistic_scores(y, full_p).log_loss,
-        }
-        first = min(initial)
-        picks = picks_map(
-            decision_map(reference),
-            table[table["seed"] == first],
-            pool=pool.train[list(pool.features)].reset_index(drop=True),
-            initial=initial[first],
-            names=feature_labels(reference),
-        )
+        full, picks = _against_reference(reference, table, pool, initial)
     files = write_outputs(
         table,
         out=out,
         failed=failed,
-        settings=json.loads((out / SETTINGS_FILE).read_text()),
+        settings=settings,
         full=full,
         picks=picks,
     )
     return DesignResult(table, files, time.perf_counter() - start, failed=len(failed))
+
+
+def _against_reference(
+    reference: xr.DataTree, table: pd.DataFrame, pool: Dataset, initial: dict
+) -> tuple[dict, Figure]:
+    """Score the reference on the test set; draw where the first seed's loops picked."""
+    scores = test_scores(reference)
+    first = min(initial)
+    picks = picks_map(
+        decision_map(reference),
+        table[table["seed"] == first],
+        pool=pool.train[list(pool.features)].reset_index(drop=True),
+        initial=initial[first],
+        names=feature_labels(reference),
+    )
+    return {"accuracy": scores["accuracy"], "log_loss": scores["log_loss"]}, picks

@@ -34,8 +34,12 @@ def design_settings(pool: Dataset, config: RunConfig, schedule: Schedule, method
     }
 
 
-def check_settings(out: Path, settings: dict) -> None:
-    """Write the design's settings, or refuse an output that holds another design's."""
+def check_settings(out: Path, settings: dict) -> dict:
+    """Write the design's settings, or refuse an output that holds another design's.
+
+    Returns the settings written: these, with the options of methods that only an
+    earlier run of the design ran.
+    """
     path = out / SETTINGS_FILE
     if path.is_file():
         stored = json.loads(path.read_text(encoding="utf-8"))
@@ -57,3 +61,4 @@ def check_settings(out: Path, settings: dict) -> None:
             )
         settings = {**stored, "options": stored_options | settings["options"]}
     atomic_write(path, json.dumps(settings, indent=2, sort_keys=True))
+    return settings
