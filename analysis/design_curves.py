@@ -1,4 +1,4 @@
-"""A design study's learning curves: their areas, paired against ``random``, and what they say.
+"""A design study's learning curves: their areas, paired by seed, and what they say.
 
 The table is ``design.csv``: one row per (method, acquisition, seed, round). A learning
 curve is one loop's test accuracy (or log loss) against the simulations run. Its area
@@ -9,6 +9,8 @@ as paired differences per seed: their mean and a Student-t interval over the see
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,7 +27,7 @@ __all__ = [
     "to_reach",
 ]
 
-#: The acquisition every other is paired against.
+#: The acquisition whose gain the methods' picks are compared by.
 BASELINE = "random"
 #: The interval's coverage.
 LEVEL = 0.95
@@ -56,59 +58,110 @@ def area_table(table: pd.DataFrame, *, metric: str = "accuracy") -> pd.DataFrame
     return areas.rename("area").reset_index()
 
 
-def paired_differences(table: pd.DataFrame, *, metric: str = "accuracy") -> pd.DataFrame:
-    """Each acquisition's area minus ``random``'s, paired by seed, per method.
+def _interval(diff: pd.Series) -> dict:
+    """Mean and Student-t interval of paired differences (NaN bounds from one seed)."""
+    diff = diff.dropna()
+    mean, half = float(diff.mean()) if len(diff) else np.nan, np.nan
+    if len(diff) > 1:
+        half = float(stats.t.ppf(0.5 + LEVEL / 2, len(diff) - 1) * diff.std(ddof=1))
+        half /= np.sqrt(len(diff))
+    return {"seeds": len(diff), "mean": mean, "lower": mean - half, "upper": mean + half}
+
+
+#: The columns of :func:`paired_differences`.
+PAIRED_COLUMNS = [
+    "comparison",
+    "method",
+    "acquisition",
+    "against",
+    "seeds",
+    "mean",
+    "lower",
+    "upper",
+]
+
+
+def paired_differences(
+    table: pd.DataFrame, *, model_free: Sequence[str], metric: str = "accuracy"
+) -> pd.DataFrame:
+    """Differences of areas under the learning curves, paired by seed, with intervals.
+
+    Four kinds of row, each a per-seed difference (its mean and t-interval over the seeds):
+
+    - ``against`` a model-free acquisition (``model_free``: ``random``, ``spread``): an
+      acquisition's area minus its, within a method (model-free ones against those
+      listed before them);
+    - ``against`` a method (the first in alphabetical order, e.g. ``advi``): another
+      method's area minus its own, with the same acquisition. The model-free acquisitions
+      pick the same simulations under every method, so their rows measure the fit alone;
+    - ``against`` ``<method> picks``: how much more a model-based acquisition gains over
+      random under this method than under the first, ``(A - A_random) - (A' - A'_random)``:
+      what the better posterior's picks add beyond its fit.
 
     Returns
     -------
     pandas.DataFrame
-        One row per method and acquisition (but ``random``): ``seeds``, ``mean`` of the
-        paired differences, ``lower`` and ``upper`` of the t-interval (NaN from one seed).
+        Columns :data:`PAIRED_COLUMNS`; ``comparison`` says each row in words.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({
+    ...     "method": "advi", "seed": [0, 0, 1, 1, 0, 0, 1, 1], "n_simulations": [10, 20] * 4,
+    ...     "acquisition": ["random"] * 4 + ["bald"] * 4,
+    ...     "accuracy": [0.6, 0.7, 0.6, 0.8, 0.7, 0.8, 0.6, 0.9]})
+    >>> row = paired_differences(table, model_free=["random"]).iloc[0]
+    >>> row["comparison"], float(round(row["mean"], 4)), int(row["seeds"])
+    ('advi: bald - random', 0.075, 2)
     """
-    areas = area_table(table, metric=metric).pivot_table(
-        index=["method", "seed"], columns="acquisition", values="area"
-    )
+    areas = area_table(table, metric=metric).set_index(["method", "acquisition", "seed"])["area"]
+    have = set(areas.index.droplevel("seed"))
     rows = []
-    for (method, acquisition), _ in table.groupby(["method", "acquisition"]):
-        if acquisition == BASELINE or BASELINE not in areas:
+
+    def add(text, method, acquisition, against, diff):
+        rows.append({"comparison": text, "method": method, "acquisition": acquisition,
+                     "against": against, **_interval(diff)})  # fmt: skip
+
+    def area(method, acquisition):
+        return areas.loc[(method, acquisition)] if (method, acquisition) in have else None
+
+    order = list(model_free)
+    for method, acquisition in sorted(have):
+        bases = order[: order.index(acquisition)] if acquisition in order else order
+        for base in (b for b in bases if area(method, b) is not None):
+            diff = area(method, acquisition) - area(method, base)
+            add(f"{method}: {acquisition} - {base}", method, acquisition, base, diff)
+    first = min((m for m, _ in have), default=None)
+    for method, acquisition in sorted(have):
+        if method == first or area(first, acquisition) is None:
             continue
-        diff = (areas[acquisition] - areas[BASELINE]).xs(method, level="method").dropna()
-        mean, half = float(diff.mean()), np.nan
-        if len(diff) > 1:
-            half = float(stats.t.ppf(0.5 + LEVEL / 2, len(diff) - 1) * diff.std(ddof=1))
-            half /= np.sqrt(len(diff))
-        rows.append(
-            {
-                "method": method,
-                "acquisition": acquisition,
-                "seeds": len(diff),
-                "mean": mean,
-                "lower": mean - half,
-                "upper": mean + half,
-            }
-        )
-    return pd.DataFrame(rows, columns=["method", "acquisition", "seeds", "mean", "lower", "upper"])
+        diff = area(method, acquisition) - area(first, acquisition)
+        add(f"{acquisition}: {method} - {first}", method, acquisition, first, diff)
+        gains = [area(m, BASELINE) for m in (method, first)]
+        if acquisition not in order and all(g is not None for g in gains):
+            text = f"{acquisition}'s gain over {BASELINE}: {method} - {first}"
+            add(text, method, acquisition, f"{first} picks", diff - (gains[0] - gains[1]))
+    return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
 
 
 def _reading(row: pd.Series) -> str:
     if row["seeds"] < 2:
         return f"not measurable from {row['seeds']} seed"
     if row["lower"] > 0:
-        return "beats random"
+        return "higher"
     if row["upper"] < 0:
-        return "loses to random"
-    return "not distinguishable from random"
+        return "lower"
+    return "not distinguishable"
 
 
 def conclusion(differences: pd.DataFrame) -> list[str]:
-    """One sentence per method and acquisition, saying first what the interval allows.
+    """One sentence per paired comparison, saying first what the interval allows.
 
     Examples
     --------
-    >>> d = pd.DataFrame({"method": ["nuts"], "acquisition": ["bald"], "seeds": [3],
-    ...                   "mean": [0.02], "lower": [0.01], "upper": [0.03]})
+    >>> d = pd.DataFrame({"comparison": ["nuts: bald - random"], "seeds": [3],
+    ...                   "mean": [0.02], "lower": [0.01], "upper": [0.03], "against": "random"})
     >>> conclusion(d)[0].split(" (")[0]
-    'nuts, bald: beats random'
+    'nuts: bald - random: higher'
     """
     lines = []
     for _, row in differences.iterrows():
@@ -118,8 +171,8 @@ def conclusion(differences: pd.DataFrame) -> list[str]:
             else ""
         )
         lines.append(
-            f"{row['method']}, {row['acquisition']}: {_reading(row)} (area under the accuracy "
-            f"curve {row['mean']:+.4f}{interval} over {row['seeds']} seeds)."
+            f"{row['comparison']}: {_reading(row)} (area under the accuracy curve "
+            f"{row['mean']:+.4f}{interval} over {row['seeds']} seeds)."
         )
     return lines
 

@@ -44,12 +44,15 @@ def render_design(
     """
     last = rows.sort_values("round").groupby(["method", "acquisition", "seed"]).tail(1)
     final = last.groupby(["method", "acquisition"])[["n_simulations", "accuracy", "log_loss"]]
+    errors = rows.dropna(subset=["mc_error_accuracy"])
+    errors = errors.groupby(["method", "n_simulations"])[["mc_error_p", "mc_error_accuracy"]]
     context = {
         "title": "Sequential design",
         "conclusion": conclusion,
         "figure": figure_uri(design_curves(rows)) if len(rows) else None,
-        "differences": table(differences.set_index(["method", "acquisition"]), digits=4),
+        "differences": table(differences.set_index("comparison"), digits=4),
         "final": table(final.mean(), digits=4),
+        "errors": table(errors.mean().unstack("method"), digits=4) if len(errors) else None,
         "settings": {key: display(value) for key, value in settings.items()},
         "n_rounds": len(rows),
         "picks": None if picks is None else figure_uri(picks),

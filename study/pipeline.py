@@ -161,6 +161,7 @@ def fit_posterior(
     *,
     runtime: Runtime,
     progressbar: bool = False,
+    pad_to: int | None = None,
 ) -> xr.DataTree:
     """Preprocess, build the network, fit it by one method and assemble its posterior file.
 
@@ -176,6 +177,11 @@ def fit_posterior(
         The resolved backends and cores; JAX is started here if a fit needs it.
     progressbar : bool
         Show the fit's progress on the terminal.
+    pad_to : int, optional
+        Fit on the training rows padded to this many with rows of weight 0
+        (:meth:`~study.data.preprocess.Prepared.padded`): the same posterior, and the same
+        compiled log density for every subset up to that size. The file holds the
+        training rows alone.
 
     Returns
     -------
@@ -185,22 +191,24 @@ def fit_posterior(
     check_file_size(method, dataset, config)
     seeds = config.seeds()
     data = prepare(dataset, balance=config.balance, random_state=seeds["upsample"])
-    model = build_model(
-        data.X,
-        data.y,
-        weight=data.weight,
+    network = dict(
         features=data.features,
         hidden=config.hidden,
         prior_sigma=config.prior_sigma,
         likelihood=config.likelihood,
     )
+    model = build_model(data.X, data.y, weight=data.weight, **network)
+    fitted = model
+    if pad_to is not None:
+        X, y, weight = data.padded(pad_to)
+        fitted = build_model(X, y, weight=weight, **network)
     prior = sample_prior(model, draws=config.prior_draws, random_seed=seeds["prior"])
     runtime.start(chains=config.chains)  # JAX keeps the devices it starts with
     logger.info("fitting %s on %d distinct training rows", method, len(data.y))
     fit_start = time.perf_counter()
     with heartbeat(logger, method):  # a line every 30 s in a log (common.progress)
         fit = METHODS[method].fitter()(
-            model,
+            fitted,
             runtime=runtime,
             random_seed=seeds[method],
             progressbar=progressbar,

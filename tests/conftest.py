@@ -21,6 +21,12 @@ TINY = RunConfig(
 make_frame = synthetic_frame  # the planted rule, shared with the examples
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _jax_cache(tmp_path_factory):
+    """Keep JAX's compilation cache of design rounds in the session's folder, not the home."""
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = str(tmp_path_factory.mktemp("jax-cache"))
+
+
 @pytest.fixture(scope="session")
 def synthetic() -> Dataset:
     """60 training and 30 test simulations with a planted rule."""

@@ -33,6 +33,7 @@ __all__ = [
     "CHAIN_RHAT_MAX",
     "CHAIN_SHARE",
     "MCSE_TARGET",
+    "accuracy_mcse",
     "chain_ess",
     "group_modes",
     "per_chain_convergence",
@@ -150,6 +151,32 @@ def pooled_mcse(p: xr.DataArray) -> xr.DataArray:
     if chains < 2:
         return xr.full_like(p.isel(chain=0, draw=0, drop=True), np.nan, dtype=float)
     return p.mean("draw").std("chain", ddof=1) / np.sqrt(chains)
+
+
+def accuracy_mcse(p: xr.DataArray, y: np.ndarray) -> float:
+    """Monte Carlo standard error of the pooled prediction's test accuracy, chain by chain.
+
+    The jackknife over chains: the accuracy of the prediction pooled over all chains but
+    one, for each chain left out; the error is ``sqrt((C - 1) / C * sum((a_i - a_mean)^2))``.
+    Like :func:`pooled_mcse`, it counts which modes the chains found; NaN with one chain.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> means = np.array([[0.1, 0.1], [0.6, 0.6], [0.6, 0.6], [0.6, 0.6]])  # (chain, test)
+    >>> p = xr.DataArray(np.repeat(means[:, None, :], 5, 1), dims=("chain", "draw", "test"))
+    >>> accuracy_mcse(p, np.array([1, 1]))  # one left out: accuracy 1, 0, 0, 0
+    0.75
+    >>> accuracy_mcse(p.isel(chain=[0]), np.array([1, 1]))
+    nan
+    """
+    chains = p.sizes["chain"]
+    if chains < 2:
+        return float("nan")
+    means = p.mean("draw").transpose("chain", ...).to_numpy()
+    left_out = (means.sum(axis=0) - means) / (chains - 1)
+    scores = ((left_out > 0.5) == np.asarray(y)).mean(axis=1)
+    return float(np.sqrt((chains - 1) / chains * ((scores - scores.mean()) ** 2).sum()))
 
 
 def saturation(

@@ -16,6 +16,7 @@ from study.cli.options import (
     seed_list,
 )
 from study.design.acquisition import ACQUISITIONS
+from study.design.settings import SAMPLER_DEFAULTS
 
 __all__ = ["add_design", "design"]
 
@@ -97,7 +98,7 @@ def add_design(commands, *, data_options: Callable[[argparse.ArgumentParser], No
         metavar="TEST.csv",
         help="your own test simulations: --test-csv",
     )
-    add_config_options(design_parser, exclude=("seed",))
+    add_config_options(design_parser, exclude=("seed",), defaults=SAMPLER_DEFAULTS)
 
 
 def _reference(path: Path, pool) -> object:

@@ -7,7 +7,7 @@ default, help text, type, choices and check taken from the field; nothing is res
 from __future__ import annotations
 
 import argparse
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import Field
 
 from inference.methods.registry import METHODS
@@ -51,12 +51,24 @@ def _parser_of(f: Field):
     return parse
 
 
-def add_config_options(parser: argparse.ArgumentParser, *, exclude: Collection[str] = ()) -> None:
-    """Add one option per run-configuration field (but those in ``exclude``)."""
+def add_config_options(
+    parser: argparse.ArgumentParser,
+    *,
+    exclude: Collection[str] = (),
+    defaults: Mapping[str, object] | None = None,
+) -> None:
+    """Add one option per run-configuration field (but those in ``exclude``).
+
+    ``defaults``: a command's own defaults for some fields (``design``'s sampler sizes);
+    their help names ``run``'s too.
+    """
     group = parser.add_argument_group("run configuration (stored in every posterior file)")
+    own = defaults or {}
     for f in config_fields():
         if f.name in exclude:
             continue
+        default = own.get(f.name, f.default)
+        shown = f"{default}; run's: {f.default}" if f.name in own else f"{default}"
         choices = field_choices(f)
         if field_type(f) is bool:  # --name / --no-name
             group.add_argument(
@@ -72,8 +84,8 @@ def add_config_options(parser: argparse.ArgumentParser, *, exclude: Collection[s
             dest=f.name,
             type=_parser_of(f) if choices is None else str,
             choices=choices,
-            default=f.default,
-            help=f"{f.metadata['help']} (default: {f.default})",
+            default=default,
+            help=f"{f.metadata['help']} (default: {shown})",
         )
 
 

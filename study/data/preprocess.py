@@ -64,6 +64,29 @@ class Prepared:
     lines: np.ndarray | None = None
     lines_test: np.ndarray | None = None
 
+    def padded(self, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return the training ``X, y, weight`` padded to ``rows`` rows of weight 0.
+
+        The padding (inputs 0, label 0) adds nothing to the likelihood or its gradient; it
+        keeps the shapes of fits on growing subsets the same, so that a compiled log
+        density can be reused (:mod:`study.design.rounds`).
+
+        Examples
+        --------
+        >>> from study.data.dataset import synthetic_dataset
+        >>> X, y, weight = prepare(synthetic_dataset(60, 30)).padded(100)
+        >>> X.shape, float(weight[60:].sum()), int(y[60:].sum())
+        ((100, 8), 0.0, 0)
+        """
+        extra = rows - len(self.y)
+        if extra < 0:
+            raise ValueError(f"cannot pad {len(self.y)} training rows to {rows}")
+        return (
+            np.pad(self.X, ((0, extra), (0, 0))),
+            np.pad(self.y, (0, extra)),
+            np.pad(self.weight, (0, extra)),
+        )
+
 
 def upsample_counts(y: np.ndarray, *, random_state: int | np.random.Generator) -> np.ndarray:
     """Count how often each row appears after upsampling the minority class.

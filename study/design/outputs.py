@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from analysis.design_curves import conclusion, paired_differences, to_reach
 from common.atomic import atomic_write
+from study.design.acquisition import MODEL_FREE
 
 __all__ = ["COLUMNS", "design_table", "write_outputs"]
 
@@ -25,6 +26,8 @@ COLUMNS = (
     "brier",
     "ece",
     "mean_abs_diff_full",
+    "mc_error_p",
+    "mc_error_accuracy",
     "wall_seconds",
     "fit_seconds",
     "positive_share",
@@ -59,7 +62,7 @@ def write_outputs(
     from reports.design import render_design
     from reports.html import write_html
 
-    differences = paired_differences(table)
+    differences = paired_differences(table, model_free=MODEL_FREE)
     lines = conclusion(differences)
     reach = to_reach(table, **full) if full is not None and len(table) else None
     summary = {

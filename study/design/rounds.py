@@ -7,6 +7,14 @@ far with the ordinary pipeline (an ordinary posterior file, checked against the 
 when written), scores it on the test set, and picks the next batch from the rest of the
 pool (:mod:`study.design.acquisition`). :func:`design_round` runs on a Dask worker and
 returns the file as bytes and the round's record; the client writes both.
+
+Every round fits on its rows padded to the budget with rows of weight 0, which change
+neither the posterior nor its gradient, and JAX keeps what it compiles on disk
+(:mod:`inference.backends.jax_cache`): the rounds of every loop run the same compiled
+programs. A NUTS round on the paper's data (4 chains, 250 + 250 steps, one core) took
+7-14 s this way against 20-31 s fitted on its own rows (benchmarks/README.md). The file
+holds the acquired rows alone and says the fit's row count in its attr
+``design_fit_rows``.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from analysis.diagnostics.modes import accuracy_mcse, pooled_mcse
 from analysis.predictive.evaluator import evaluator
 from analysis.predictive.metrics import accuracy, probabilistic_scores
 from analysis.predictive.uncertainty import summarise_draws
@@ -33,6 +42,8 @@ __all__ = ["Loop", "Schedule", "design_round", "initial_rows", "test_scores"]
 
 #: The group that names a round's training rows: their positions in the pool.
 ROWS_GROUP = "train_subset"
+#: The file attribute that says the fit ran on its rows padded to this many of weight 0.
+PADDED = "design_fit_rows"
 
 
 @dataclass(frozen=True)
@@ -106,8 +117,15 @@ def _standardised(dataset: Dataset, tree: xr.DataTree) -> np.ndarray:
 
 
 def test_scores(tree: xr.DataTree, reference: np.ndarray | None = None) -> dict:
-    """Score a file's mean test predictions; ``mean_abs_diff_full`` to ``reference``'s."""
-    p = tree["predictions"]["p"].mean(("chain", "draw")).to_numpy()
+    """Score a file's mean test predictions; ``mean_abs_diff_full`` to ``reference``'s.
+
+    ``mc_error_p`` and ``mc_error_accuracy`` are the Monte Carlo errors of the mean
+    prediction (averaged over the test set) and of the accuracy, from chain to chain
+    (:func:`~analysis.diagnostics.modes.pooled_mcse`,
+    :func:`~analysis.diagnostics.modes.accuracy_mcse`); NaN for one chain.
+    """
+    draws = tree["predictions"]["p"]
+    p = draws.mean(("chain", "draw")).to_numpy()
     y = tree["predictions_constant_data"]["y"].to_numpy()
     scores = probabilistic_scores(y, p)
     gap = float(np.abs(p - reference).mean()) if reference is not None else np.nan
@@ -117,6 +135,8 @@ def test_scores(tree: xr.DataTree, reference: np.ndarray | None = None) -> dict:
         "brier": scores.brier,
         "ece": scores.ece,
         "mean_abs_diff_full": gap,
+        "mc_error_p": float(pooled_mcse(draws).mean()),
+        "mc_error_accuracy": accuracy_mcse(draws, y),
     }
 
 
@@ -186,10 +206,13 @@ def design_round(
     subset = dataclasses.replace(
         pool, train=pool.train.iloc[rows], source=f"{len(rows)} acquired of {pool.source}"
     )
+    from inference.backends.jax_cache import use_compilation_cache
     from study.pipeline import fit_posterior  # the pipeline imports JAX's runtime: on workers
 
+    use_compilation_cache()  # every round of every loop compiles the same programs
     own = dataclasses.replace(config, seed=loop.seed)
-    tree = fit_posterior(loop.method, subset, own, runtime=runtime)
+    tree = fit_posterior(loop.method, subset, own, runtime=runtime, pad_to=schedule.budget)
+    tree.attrs[PADDED] = schedule.budget
     tree[ROWS_GROUP] = xr.DataTree(xr.Dataset({"row": ("subset", np.asarray(rows))}))
     picks, picked_bald = _pick(loop, index, tree, pool, rows, schedule=schedule)
     labels = pool.train[LABEL].to_numpy()
