@@ -15,6 +15,7 @@ from pathlib import Path
 import pooch
 import requests
 
+from common.user_cache import user_cache
 from study.data.dataset import DataError, read_bytes
 
 __all__ = [
@@ -40,7 +41,6 @@ PAPER_FILES = {
     "rupturemodel_test.txt": "5bdc7d6e666b096a0c54accb85e9bf2659204ce1e1cb56c1f13516be1c15a844",
 }
 ENV_VAR = "STUDY_DATA_DIR"
-CACHE_NAME = "rupture-bnn"
 
 
 def locate_data_dir(data_dir: str | os.PathLike | None = None) -> tuple[Path, str]:
@@ -62,7 +62,7 @@ def locate_data_dir(data_dir: str | os.PathLike | None = None) -> tuple[Path, st
         return Path(data_dir), "--data-dir"
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]), ENV_VAR
-    return Path(pooch.os_cache(CACHE_NAME)), "cache"
+    return user_cache(), "cache"
 
 
 def verify_paper_files(directory: Path) -> dict[str, str]:

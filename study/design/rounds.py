@@ -10,7 +10,7 @@ returns the file as bytes and the round's record; the client writes both.
 
 Every round fits on its rows padded to the budget with rows of weight 0, which change
 neither the posterior nor its gradient, and JAX keeps what it compiles on disk
-(:mod:`inference.backends.jax_cache`): the rounds of every loop run the same compiled
+(:mod:`inference.backends.jax_programs`): the rounds of every loop run the same compiled
 programs. A NUTS round on the paper's data (4 chains, 250 + 250 steps, one core) took
 7-14 s this way against 20-31 s fitted on its own rows (benchmarks/README.md). The file
 holds the acquired rows alone and says the fit's row count in its attr
@@ -206,12 +206,13 @@ def design_round(
     subset = dataclasses.replace(
         pool, train=pool.train.iloc[rows], source=f"{len(rows)} acquired of {pool.source}"
     )
-    from inference.backends.jax_cache import use_compilation_cache
+    from inference.backends.jax_programs import programs_released, use_compilation_cache
     from study.pipeline import fit_posterior  # the pipeline imports JAX's runtime: on workers
 
     use_compilation_cache()  # every round of every loop compiles the same programs
     own = dataclasses.replace(config, seed=loop.seed)
-    tree = fit_posterior(loop.method, subset, own, runtime=runtime, pad_to=schedule.budget)
+    with programs_released():  # a worker runs many rounds (inference.backends.jax_programs)
+        tree = fit_posterior(loop.method, subset, own, runtime=runtime, pad_to=schedule.budget)
     tree.attrs[PADDED] = schedule.budget
     tree[ROWS_GROUP] = xr.DataTree(xr.Dataset({"row": ("subset", np.asarray(rows))}))
     picks, picked_bald = _pick(loop, index, tree, pool, rows, schedule=schedule)

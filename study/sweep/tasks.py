@@ -25,6 +25,7 @@ from inference.posterior.storage import PosteriorFileError
 from inference.backends.runtime import Runtime
 from study.config import ConfigError, RunConfig
 from study.data.dataset import Dataset
+from inference.backends.jax_programs import programs_released
 from study.pipeline import fit_posterior
 from study.sweep.subsets import subset_dataset
 
@@ -88,7 +89,7 @@ def run_task(
     start = time.perf_counter()
     subset, rows = subset_dataset(dataset, task.train_size, seed=task.seed)
     config = dataclasses.replace(config, seed=task.seed)
-    with _pymc_info_off():
+    with _pymc_info_off(), programs_released():  # a worker fits many tasks
         tree = fit_posterior(task.method, subset, config, runtime=runtime)
     tree["train_subset"] = xr.DataTree(
         xr.Dataset(

@@ -131,3 +131,20 @@ def test_three_methods_write_every_file_and_a_leaderboard(csv_files, tmp_path):
     board = json.loads((tmp_path / "out" / "leaderboard.json").read_text())
     assert board["reference"] == "nuts (reference)"
     assert {"laplace", "advi", "logistic regression (baseline)"} <= set(board["rows"])
+
+
+def test_design_has_its_own_sampler_sizes_and_run_keeps_its_own():
+    from study.cli.parser import build_parser
+    from study.config import RunConfig
+    from study.design.settings import SAMPLER_DEFAULTS
+
+    parser = build_parser()
+    design = vars(parser.parse_args(["design"]))
+    run = vars(parser.parse_args(["run"]))
+    assert {k: design[k] for k in SAMPLER_DEFAULTS} == SAMPLER_DEFAULTS
+    defaults = RunConfig()
+    assert {k: run[k] for k in SAMPLER_DEFAULTS} == {
+        k: getattr(defaults, k) for k in SAMPLER_DEFAULTS
+    }
+    assert SAMPLER_DEFAULTS != {k: getattr(defaults, k) for k in SAMPLER_DEFAULTS}
+    assert vars(parser.parse_args(["design", "--chains", "6"]))["chains"] == 6

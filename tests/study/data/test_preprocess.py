@@ -48,3 +48,25 @@ def test_weighting_is_the_expectation_of_the_upsampling(synthetic):
 def test_upsampling_needs_a_seed():
     with pytest.raises(ValueError, match="random_state"):
         balance_weights(np.array([0, 0, 1]), balance="upsample")
+
+
+@pytest.mark.parametrize("balance", ["weight", "upsample"])
+def test_rows_padded_with_weight_0_leave_the_log_density_and_its_gradient_alone(synthetic, balance):
+    from inference.model.network import build_model
+
+    data = prepare(synthetic, balance=balance, random_state=0)
+    X, y, weight = data.padded(97)
+    assert X.shape == (97, 8) and not weight[len(data.y) :].any()
+    model = build_model(data.X, data.y, weight=data.weight, features=data.features, hidden=3)
+    padded = build_model(X, y, weight=weight, features=data.features, hidden=3)
+    terms = [(model.compile_logp(), padded.compile_logp())]
+    terms += [(model.compile_dlogp(), padded.compile_dlogp())]
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        point = {
+            k: rng.normal(scale=2.0, size=np.shape(v)) for k, v in model.initial_point().items()
+        }
+        for own, with_padding in terms:
+            assert with_padding(point) == pytest.approx(own(point), rel=1e-12)
+    with pytest.raises(ValueError, match="cannot pad"):
+        data.padded(len(data.y) - 1)

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -90,6 +91,8 @@ def test_each_round_file_holds_its_rows_and_bald_took_the_previous_files_top_k(d
     for record in records:
         tree = storage.load(folder / "d" / record["file"])  # checked against the contract
         assert tree["train_subset"]["row"].values.tolist() == record["rows"]
+        assert tree["observed_data"]["y"].size == len(record["rows"])  # no padding stored
+        assert tree.attrs["design_fit_rows"] == 30  # fitted padded to the budget
         p = tree["predictions"]["p"].mean(("chain", "draw")).to_numpy()
         y = tree["predictions_constant_data"]["y"].to_numpy()
         assert accuracy(p, y) == pytest.approx(record["accuracy"], abs=1e-12)
@@ -100,6 +103,11 @@ def test_each_round_file_holds_its_rows_and_bald_took_the_previous_files_top_k(d
     bald = summarise_draws(evaluator(tree)(tree["posterior"], x[rest], dim="row"))
     top = rest[np.argsort(-bald["mutual_information"].values, kind="stable")[:10]]
     assert records[0]["picks"] == top.tolist()
+
+
+def test_the_rounds_keep_their_compiled_programs_in_jaxs_cache(designed):
+    kept = list(Path(os.environ["JAX_COMPILATION_CACHE_DIR"]).iterdir())  # tests/conftest.py
+    assert kept, "no compiled program kept"
 
 
 def test_a_rerun_after_losing_a_round_gives_the_same_numbers(designed, tmp_path):
