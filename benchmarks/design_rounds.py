@@ -38,7 +38,7 @@ def one(mode: str, *, method: str, sizes: list[int], budget: int, seed: int) -> 
     from inference.backends.jax_programs import programs_released, use_compilation_cache
     from study.config import RunConfig
     from study.data.reader import load_dataset
-    from study.design.settings import SAMPLER_DEFAULTS
+    from study.design.defaults import SAMPLER_DEFAULTS
     from study.pipeline import fit_posterior, resolve_runtime
 
     if mode == "padded":

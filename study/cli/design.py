@@ -16,7 +16,7 @@ from study.cli.options import (
     seed_list,
 )
 from study.design.acquisition import ACQUISITIONS
-from study.design.settings import SAMPLER_DEFAULTS
+from study.design.defaults import SAMPLER_DEFAULTS
 
 __all__ = ["add_design", "design"]
 

@@ -12,16 +12,10 @@ from study.config import RunConfig
 from study.data.dataset import Dataset
 from study.design.rounds import Schedule
 
-__all__ = ["SAMPLER_DEFAULTS", "SETTINGS_FILE", "DesignError", "check_settings", "design_settings"]
+__all__ = ["SETTINGS_FILE", "DesignError", "check_settings", "design_settings"]
 
 #: The settings' file in OUT.
 SETTINGS_FILE = "design-settings.json"
-
-#: The design's own defaults for the sampler's sizes (``run``'s: 8 chains, 500 + 500
-#: steps), so that the default experiment (2 methods, 5 acquisitions, 3 seeds, 50 to 400
-#: simulations: 450 fits) ends within an hour on 2 cores. Every round's file states its
-#: Monte Carlo errors (``mc_error_p``, ``mc_error_accuracy`` in ``design.csv``).
-SAMPLER_DEFAULTS = {"chains": 4, "draws": 250, "tune": 250}
 
 
 class DesignError(StudyError, ValueError):

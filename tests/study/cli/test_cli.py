@@ -136,7 +136,7 @@ def test_three_methods_write_every_file_and_a_leaderboard(csv_files, tmp_path):
 def test_design_has_its_own_sampler_sizes_and_run_keeps_its_own():
     from study.cli.parser import build_parser
     from study.config import RunConfig
-    from study.design.settings import SAMPLER_DEFAULTS
+    from study.design.defaults import SAMPLER_DEFAULTS
 
     parser = build_parser()
     design = vars(parser.parse_args(["design"]))

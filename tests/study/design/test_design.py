@@ -1,5 +1,6 @@
 """``study design`` on a planted pool: BALD picks near the boundary, resumes, files check out."""
 
+import functools
 import itertools
 import json
 import os
@@ -36,11 +37,21 @@ def planted(n: int, *, seed: int) -> pd.DataFrame:
     return pd.DataFrame(x, columns=["a", "b"]).assign(broke=broke)
 
 
+#: What ``RunConfig()`` gives while the design fits its full-data reference in these tests:
+#: run's defaults made small (a NUTS fit at the real ones took 60-90 s of the suite), and
+#: unlike ``TINY``, so that a reference fitted with the design's own options is caught.
+REFERENCE_DEFAULTS = functools.partial(
+    RunConfig, chains=2, draws=60, tune=60, hidden=4, prior_draws=20
+)
+
+
 def _design(folder, *extra):
     args = ["design", "--methods", "advi", "--acquisitions", "random,bald", "--seeds", "0-2"]
     args += ["--pool", "pool.csv", "--test", "test.csv", "--label", "broke"]
-    args += [*SIZES, *TINY]  # the full-data reference: NUTS at run's defaults, fitted once
-    return study(*args, "--workers", "2", "--out", "d", *extra, cwd=folder)
+    args += [*SIZES, *TINY]  # the full-data reference: NUTS at "run's defaults", fitted once
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("study.design.reference.RunConfig", REFERENCE_DEFAULTS)
+        return study(*args, "--workers", "2", "--out", "d", *extra, cwd=folder)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +139,7 @@ def test_a_rerun_after_losing_a_round_gives_the_same_numbers(designed, tmp_path)
 def test_the_reference_is_nuts_at_runs_defaults_and_the_gap_to_it_is_the_files(designed):
     folder, table = designed
     tree = storage.load(folder / "d" / "reference-nuts.nc")
-    stored, defaults = json.loads(tree.attrs["config"]), RunConfig().as_dict()
+    stored, defaults = json.loads(tree.attrs["config"]), REFERENCE_DEFAULTS().as_dict()
     keys = ("draws", "tune", "chains", "hidden")
     assert {k: stored[k] for k in keys} == {k: defaults[k] for k in keys}
     reference = tree["predictions"]["p"].mean(("chain", "draw"))
@@ -217,7 +228,7 @@ def test_a_worker_killed_mid_round_is_replaced_and_the_loop_ends_with_the_same_n
     for name in ("pool.csv", "test.csv"):
         shutil.copy(folder / name, tmp_path / name)
     (tmp_path / "d").mkdir()
-    shutil.copy(folder / "d" / "reference-nuts.nc", tmp_path / "d")  # not fitted again
+    shutil.copy(folder / "d" / "reference-nuts.nc", tmp_path / "d")  # given, not fitted
     dask = str(Path(sys.executable).parent / "dask")
     address = f"tcp://127.0.0.1:{_free_port()}"
     port = address.rsplit(":", 1)[1]
@@ -229,6 +240,7 @@ def test_a_worker_killed_mid_round_is_replaced_and_the_loop_ends_with_the_same_n
         processes.append(subprocess.Popen(worker, cwd=tmp_path, stdout=log, stderr=log))
         args = ["design", "--methods", "advi", "--acquisitions", "bald", "--seeds", "0"]
         args += ["--pool", "pool.csv", "--test", "test.csv", "--label", "broke", *SIZES, *TINY]
+        args += ["--reference", str(Path("d") / "reference-nuts.nc")]
         design = subprocess.Popen(
             [sys.executable, "-m", "study", *args, "--scheduler", address, "--out", "d"],
             cwd=tmp_path,
