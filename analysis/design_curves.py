@@ -18,7 +18,6 @@ import xarray as xr
 from scipy import stats
 
 __all__ = [
-    "BASELINE",
     "CORE_HOURS",
     "area_table",
     "conclusion",
@@ -27,8 +26,6 @@ __all__ = [
     "to_reach",
 ]
 
-#: The acquisition whose gain the methods' picks are compared by.
-BASELINE = "random"
 #: The interval's coverage.
 LEVEL = 0.95
 #: What one simulation costs: the paper's 2 hours on 8 processors.
@@ -95,8 +92,9 @@ def paired_differences(
       method's area minus its own, with the same acquisition. The model-free acquisitions
       pick the same simulations under every method, so their rows measure the fit alone;
     - ``against`` ``<method> picks``: how much more a model-based acquisition gains over
-      random under this method than under the first, ``(A - A_random) - (A' - A'_random)``:
-      what the better posterior's picks add beyond its fit.
+      the first model-free one (``random``) under this method than under the first
+      method, ``(A - A_random) - (A' - A'_random)``: what the better posterior's picks add
+      beyond its fit.
 
     Returns
     -------
@@ -136,9 +134,9 @@ def paired_differences(
             continue
         diff = area(method, acquisition) - area(first, acquisition)
         add(f"{acquisition}: {method} - {first}", method, acquisition, first, diff)
-        gains = [area(m, BASELINE) for m in (method, first)]
+        gains = [area(m, order[0]) for m in (method, first)] if order else [None]
         if acquisition not in order and all(g is not None for g in gains):
-            text = f"{acquisition}'s gain over {BASELINE}: {method} - {first}"
+            text = f"{acquisition}'s gain over {order[0]}: {method} - {first}"
             add(text, method, acquisition, f"{first} picks", diff - (gains[0] - gains[1]))
     return pd.DataFrame(rows, columns=PAIRED_COLUMNS)
 

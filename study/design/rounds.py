@@ -13,9 +13,8 @@ neither the posterior nor its gradient, and JAX keeps what it compiles on disk
 (:mod:`inference.backends.jax_programs`): the rounds of every loop run the same compiled
 programs. A NUTS round on the paper's data (4 chains, 250 + 250 steps, one core) took
 6.5-9.9 s this way after the first, against 24.7-33.8 s fitted on its own rows
-(benchmarks/README.md). The file
-holds the acquired rows alone and says the fit's row count in its attr
-``design_fit_rows``.
+(benchmarks/README.md). The file holds the acquired rows alone and says the fit's row
+count in its attr ``design_fit_rows``.
 """
 
 from __future__ import annotations
